@@ -1,0 +1,1 @@
+"""fastinv: fast invariance studies of image classifiers."""

@@ -1,0 +1,18 @@
+"""Transformations studied by fastinv: registry, presets, grids and matrices."""
+
+from .geometry import affine_theta, compose, crop_resize_theta, theta_to_normalized
+from .registry import (
+    APPEARANCE,
+    GEOMETRIC,
+    PRESETS,
+    REGISTRY,
+    Transform,
+    get_transform,
+    register,
+    resolve_transforms,
+)
+
+__all__ = [
+    "APPEARANCE", "GEOMETRIC", "PRESETS", "REGISTRY", "Transform", "affine_theta", "compose",
+    "crop_resize_theta", "get_transform", "register", "resolve_transforms", "theta_to_normalized",
+]
