@@ -66,8 +66,75 @@ def finish(
     return out
 
 
+def check_theta(theta, batch: int, device: torch.device) -> torch.Tensor:
+    """``theta`` as float64 [1 or B, M, 2, 3] on ``device``, finite, with near-integers snapped.
+
+    Entries within 1e-9 of an integer become that integer: matrices built with trigonometry carry
+    residues like cos(90 deg) = 6e-17, and snapping them keeps 90-degree rotations exact pixel
+    copies. 1e-9 of a pixel is far below any visible or measurable effect.
+    """
+    theta = torch.as_tensor(theta, device=device).to(torch.float64)
+    if theta.ndim == 3:
+        theta = theta.unsqueeze(0)
+    if theta.ndim != 4 or theta.shape[-2:] != (2, 3) or theta.shape[0] not in (1, batch):
+        raise ValueError(f"theta must be [M, 2, 3] or [{batch}, M, 2, 3], got {tuple(theta.shape)}")
+    if not bool(torch.isfinite(theta).all()):
+        raise ValueError("theta has non-finite entries (inf or nan)")
+    nearest = torch.round(theta)
+    return torch.where((theta - nearest).abs() < 1e-9, nearest, theta)
+
+
+def check_magnitudes(magnitudes, batch: int, device: torch.device) -> torch.Tensor:
+    """Appearance magnitudes as float32 [1 or B, M] on ``device``."""
+    magnitudes = torch.as_tensor(magnitudes, device=device).to(torch.float32)
+    if magnitudes.ndim == 1:
+        magnitudes = magnitudes.unsqueeze(0)
+    if magnitudes.ndim != 2 or magnitudes.shape[0] not in (1, batch):
+        raise ValueError(f"magnitudes must be [M] or [{batch}, M], got {tuple(magnitudes.shape)}")
+    return magnitudes
+
+
+def check_out_size(out_size, images: torch.Tensor) -> tuple[int, int]:
+    """``(H', W')`` from ``out_size`` or the input size, as positive ints."""
+    if out_size is None:
+        return int(images.shape[-2]), int(images.shape[-1])
+    try:
+        out_h, out_w = (int(v) for v in out_size)
+    except (TypeError, ValueError):
+        raise ValueError(f"out_size must be (H, W), got {out_size!r}") from None
+    if out_h <= 0 or out_w <= 0:
+        raise ValueError(f"out_size must be positive, got {(out_h, out_w)}")
+    return out_h, out_w
+
+
+def empty_output(n: int, channels: int, height: int, width: int, out_dtype: torch.dtype,
+                 channels_last: bool, device: torch.device) -> torch.Tensor:
+    """Uninitialised [N, C, H, W] output in the requested memory format."""
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    return torch.empty((n, channels, height, width), dtype=out_dtype, device=device, memory_format=fmt)
+
+
 def to_unit_float(images: torch.Tensor) -> torch.Tensor:
     """uint8 [0, 255] or float [0, 1] images as float32 on [0, 1]."""
     if images.dtype == torch.uint8:
         return images.float().mul_(1.0 / 255.0)
     return images.float()
+
+
+def normalisation(mean, std, channels: int, device: torch.device, out_dtype: torch.dtype):
+    """(mean, std) as float32 [C] tensors for a kernel, (None, None) when neither is given.
+
+    A kernel normalises with both, so a missing one becomes 0 (mean) or 1 (std), which leave the
+    values bit for bit unchanged.
+    """
+    mean_t = channel_stats(mean, channels, "mean", device)
+    std_t = channel_stats(std, channels, "std", device)
+    if mean_t is None and std_t is None:
+        return None, None
+    if out_dtype == torch.uint8:
+        raise ValueError("mean/std normalisation needs a floating point out_dtype, got uint8")
+    if mean_t is None:
+        mean_t = torch.zeros(channels, dtype=torch.float32, device=device)
+    if std_t is None:
+        std_t = torch.ones(channels, dtype=torch.float32, device=device)
+    return mean_t, std_t

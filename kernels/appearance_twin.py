@@ -3,12 +3,15 @@ appearance kernel.
 
 Every operation works on images on [0, 1] (uint8 input is divided by 255 first) and matches the
 torchvision v2 functional op of the same meaning on float images, except ``posterize``, which
-keeps ``bits`` of the 8-bit value as torchvision does for uint8 images.
+keeps ``bits`` of the 8-bit value as torchvision does for uint8 images. The op table (codes, ranges)
+is ``appearance_ops.APPEARANCE_OPS``.
 
 | op | magnitude | torchvision reference |
 |---|---|---|
 | brightness | factor >= 0, 1 = identity | ``adjust_brightness`` |
-| contrast | factor >= 0, 1 = identity (blend with the mean grey level) | ``adjust_contrast`` |
+| contrast | factor >= 0, 1 = identity (blend with the image's mean grey level) | ``adjust_contrast`` |
+| saturation | factor >= 0, 1 = identity (blend with each pixel's grey level) | ``adjust_saturation`` |
+| hue | shift on [-0.5, 0.5] turns of the colour wheel, 0 = identity | ``adjust_hue`` |
 | posterize | bits kept, 0..8, 8 = identity | ``posterize`` on uint8 |
 | solarize | threshold on [0, 1]; pixels ``>= threshold`` inverted | ``solarize`` |
 """
@@ -19,7 +22,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from ._layout import channel_stats, check_images, check_out_dtype, finish, to_unit_float
+from ._layout import channel_stats, check_images, check_magnitudes, check_out_dtype, finish, to_unit_float
+from .appearance_ops import STAT_GREY_MEAN, STATS_COLUMNS, resolve_op
 
 # ITU-R 601-2 luma, as torchvision's rgb_to_grayscale.
 LUMA = (0.2989, 0.587, 0.114)
@@ -32,30 +36,81 @@ def _grey(x: torch.Tensor) -> torch.Tensor:
     return (LUMA[0] * r + LUMA[1] * g + LUMA[2] * b).unsqueeze(1)
 
 
-def _brightness(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+def image_stats(x: torch.Tensor) -> torch.Tensor:
+    """Per-image statistics [B, STATS_COLUMNS] of images on [0, 1] (see ``appearance_ops``)."""
+    stats = torch.empty(x.shape[0], STATS_COLUMNS, dtype=torch.float32, device=x.device)
+    stats[:, STAT_GREY_MEAN] = _grey(x).mean(dim=(1, 2, 3))
+    return stats
+
+
+def _brightness(x, factor, stats):
     return (x * factor).clamp_(0.0, 1.0)
 
 
-def _contrast(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
-    grey_mean = _grey(x).mean(dim=(1, 2, 3), keepdim=True)
+def _contrast(x, factor, stats):
+    grey_mean = stats[:, STAT_GREY_MEAN].view(-1, 1, 1, 1)
     return (factor * x + (1.0 - factor) * grey_mean).clamp_(0.0, 1.0)
 
 
-def _posterize(x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+def _saturation(x, factor, stats):
+    if x.shape[1] == 1:  # a grey image has no saturation to change (torchvision agrees)
+        return x.clone()
+    return (factor * x + (1.0 - factor) * _grey(x)).clamp_(0.0, 1.0)
+
+
+def _posterize(x, bits, stats):
     level = torch.round(x * 255.0)
     step = torch.exp2(8.0 - bits)  # keeping `bits` high bits = flooring to multiples of 2^(8-bits)
     return torch.floor(level / step) * step / 255.0
 
 
-def _solarize(x: torch.Tensor, threshold: torch.Tensor) -> torch.Tensor:
+def _solarize(x, threshold, stats):
     return torch.where(x >= threshold, 1.0 - x, x)
 
 
-OPS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+def _hue(x, shift, stats):
+    """Rotate hue by ``shift`` turns through HSV, step for step as torchvision's float path."""
+    if x.shape[1] == 1:
+        return x.clone()
+    r, g, b = x.unbind(1)
+    low, high = torch.aminmax(x, dim=1)
+    flat = high == low
+    spread = high - low
+    saturation = spread / torch.where(flat, torch.ones_like(high), high)
+    divisor = torch.where(flat, torch.ones_like(spread), spread)
+    rc, gc, bc = ((high - r) / divisor, (high - g) / divisor, (high - b) / divisor)
+    # The hue sector follows which channel holds the maximum (red first, then green).
+    red_max = high == r
+    green_max = (high == g) & ~red_max
+    blue_max = ~red_max & ~(high == g)
+    hue = (bc - gc) * red_max + (rc + 2.0 - bc) * green_max + (gc + 4.0 - rc) * blue_max
+    hue = torch.fmod(hue * (1.0 / 6.0) + 1.0, 1.0)
+    hue = torch.remainder(hue + shift.view(-1, 1, 1), 1.0)
+
+    h6 = hue * 6.0
+    sector = torch.floor(h6)
+    frac = h6 - sector
+    sector = torch.remainder(sector, 6.0)
+    value = high
+    p = ((1.0 - saturation) * value).clamp(0.0, 1.0)
+    q = ((1.0 - saturation * frac) * value).clamp(0.0, 1.0)
+    t = ((saturation * frac + (1.0 - saturation)) * value).clamp(0.0, 1.0)
+    # (r, g, b) per sector 0..5: (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q).
+    choices = torch.stack([value, p, q, t])  # [4, B, H, W]
+    table = torch.tensor([[0, 2, 1, 1, 3, 0], [3, 0, 0, 2, 1, 1], [1, 1, 3, 0, 0, 2]], device=x.device)
+    pick = table[:, sector.long()]  # [3, B, H, W]
+    out = torch.gather(choices, 0, pick).permute(1, 0, 2, 3)
+    # torchvision returns the input unchanged for a zero shift; so does every kernel here.
+    return torch.where(shift.view(-1, 1, 1, 1) == 0, x, out)
+
+
+OPS: dict[str, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "brightness": _brightness,
     "contrast": _contrast,
     "posterize": _posterize,
     "solarize": _solarize,
+    "saturation": _saturation,
+    "hue": _hue,
 }
 
 
@@ -74,19 +129,15 @@ def adjust_appearance_twin(
     """
     check_images(images)
     check_out_dtype(out_dtype)
-    if op not in OPS:
-        raise ValueError(f"appearance op {op!r} unknown; valid: {', '.join(OPS)}")
     B, C, H, W = images.shape
-    magnitudes = torch.as_tensor(magnitudes, dtype=torch.float32, device=images.device)
-    if magnitudes.ndim == 1:
-        magnitudes = magnitudes.unsqueeze(0)
-    if magnitudes.ndim != 2 or magnitudes.shape[0] not in (1, B):
-        raise ValueError(f"magnitudes must be [M] or [{B}, M], got {tuple(magnitudes.shape)}")
+    magnitudes = check_magnitudes(magnitudes, B, images.device)
+    spec = resolve_op(op, C, magnitudes)
     M = magnitudes.shape[1]
     x = to_unit_float(images)
+    stats = image_stats(x) if spec.needs_stats else None
     values = torch.empty(B, M, C, H, W, dtype=torch.float32, device=images.device)
     for m in range(M):
-        values[:, m] = OPS[op](x, magnitudes[:, m].view(-1, 1, 1, 1))
+        values[:, m] = OPS[op](x, magnitudes[:, m].view(-1, 1, 1, 1), stats)
     return finish(
         values.view(B * M, C, H, W),
         mean=channel_stats(mean, C, "mean", images.device),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ._layout import channel_stats, check_images, check_out_dtype, finish
+from ._layout import channel_stats, check_images, check_out_dtype, check_out_size, check_theta, finish
 
 INTERPOLATIONS = ("bilinear", "nearest")
 PADDINGS = ("zeros", "constant", "border", "reflection")
@@ -65,13 +65,9 @@ def warp_affine_twin(
     if padding not in PADDINGS:
         raise ValueError(f"padding {padding!r} not supported; valid: {PADDINGS}")
     B, C, H, W = images.shape
-    theta = torch.as_tensor(theta, device=images.device)
-    if theta.ndim == 3:
-        theta = theta.unsqueeze(0)
-    if theta.ndim != 4 or theta.shape[-2:] != (2, 3) or theta.shape[0] not in (1, B):
-        raise ValueError(f"theta must be [M, 2, 3] or [{B}, M, 2, 3], got {tuple(theta.shape)}")
+    theta = check_theta(theta, B, images.device)
     M = theta.shape[1]
-    out_h, out_w = out_size if out_size is not None else (H, W)
+    out_h, out_w = check_out_size(out_size, images)
     device = images.device
     mean_t = channel_stats(mean, C, "mean", device)
     std_t = channel_stats(std, C, "std", device)
