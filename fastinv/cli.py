@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("fastinv.sweep.command", "measure invariance of models over transformation grids"),
     "report": ("fastinv.report.command", "draw figures and an HTML page from a run directory"),
     "transforms": ("fastinv.transforms.command", "list the transform registry with units and grids"),
+    "dataset": ("fastinv.datasets.command", "write the built-in dataset with known factors of variation"),
 }
 
 
