@@ -117,7 +117,7 @@ def empty_output(n: int, channels: int, height: int, width: int, out_dtype: torc
 def to_unit_float(images: torch.Tensor) -> torch.Tensor:
     """uint8 [0, 255] or float [0, 1] images as float32 on [0, 1]."""
     if images.dtype == torch.uint8:
-        return images.float().mul_(1.0 / 255.0)
+        return images.float().div_(255.0)
     return images.float()
 
 

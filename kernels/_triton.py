@@ -39,6 +39,16 @@ def round_half_even(x):
 
 
 @triton.jit
+def to_unit(value, IN_UINT8: tl.constexpr):
+    """Loaded values as float32 on [0, 1]: uint8 levels / 255 (IEEE division, as torchvision's
+    ``to_dtype(scale=True)`` and the twins)."""
+    value = value.to(tl.float32)
+    if IN_UINT8:
+        value = tl.div_rn(value, 255.0)
+    return value
+
+
+@triton.jit
 def store_finished(out, offsets, values, mask, mean_ptr, std_ptr, c,
                    OUT_UINT8: tl.constexpr, NORMALISE: tl.constexpr):
     """Write float32 values on [0, 1] as ``_layout.finish`` does: uint8 levels or (v - mean) / std."""

@@ -17,7 +17,7 @@ import triton
 import triton.language as tl
 
 from ._layout import check_images, check_magnitudes, check_out_dtype, empty_output, normalisation
-from ._triton import check_launchable, round_half_even, store_finished
+from ._triton import check_launchable, round_half_even, store_finished, to_unit
 from .appearance_ops import STATS_COLUMNS, resolve_op
 
 BLOCK = 256
@@ -36,17 +36,16 @@ def image_stats_kernel(src, stats, H, W, stride_b, stride_c, stride_h, stride_w,
     """One program per image: column 0 of ``stats`` gets the mean grey level on [0, 1]."""
     b = tl.program_id(0)
     base = b.to(tl.int64) * stride_b
-    scale = 1.0 / 255.0 if IN_UINT8 else 1.0
     total = tl.zeros((BLOCK,), dtype=tl.float32)
     for start in range(0, H * W, BLOCK):
         pixel = start + tl.arange(0, BLOCK)
         mask = pixel < H * W
         y = pixel // W
         offsets = base + y.to(tl.int64) * stride_h + (pixel - y * W).to(tl.int64) * stride_w
-        r = tl.load(src + offsets, mask=mask, other=0).to(tl.float32) * scale
+        r = to_unit(tl.load(src + offsets, mask=mask, other=0), IN_UINT8)
         if C == 3:
-            g = tl.load(src + offsets + stride_c, mask=mask, other=0).to(tl.float32) * scale
-            bl = tl.load(src + offsets + 2 * stride_c, mask=mask, other=0).to(tl.float32) * scale
+            g = to_unit(tl.load(src + offsets + stride_c, mask=mask, other=0), IN_UINT8)
+            bl = to_unit(tl.load(src + offsets + 2 * stride_c, mask=mask, other=0), IN_UINT8)
             total += _grey(r, g, bl)
         else:
             total += r
@@ -131,14 +130,13 @@ def adjust_appearance_kernel(
     magnitude = tl.load(magnitudes + b * magnitude_batch_stride + m)
     grey_mean = tl.load(stats + b * stats_stride) if NEEDS_STATS else 0.0
 
-    scale = 1.0 / 255.0 if IN_UINT8 else 1.0
     in_offsets = b.to(tl.int64) * in_stride_b + y.to(tl.int64) * in_stride_h + x.to(tl.int64) * in_stride_w
     out_base = out + pair.to(tl.int64) * out_stride_n
     out_offsets = y.to(tl.int64) * out_stride_h + x.to(tl.int64) * out_stride_w
     if C == 3 and (OP == 4 or OP == 5):  # ops that mix the channels of a pixel
-        r = tl.load(src + in_offsets, mask=mask, other=0).to(tl.float32) * scale
-        g = tl.load(src + in_offsets + in_stride_c, mask=mask, other=0).to(tl.float32) * scale
-        bl = tl.load(src + in_offsets + 2 * in_stride_c, mask=mask, other=0).to(tl.float32) * scale
+        r = to_unit(tl.load(src + in_offsets, mask=mask, other=0), IN_UINT8)
+        g = to_unit(tl.load(src + in_offsets + in_stride_c, mask=mask, other=0), IN_UINT8)
+        bl = to_unit(tl.load(src + in_offsets + 2 * in_stride_c, mask=mask, other=0), IN_UINT8)
         if OP == 5:
             r, g, bl = _hue(r, g, bl, magnitude)
         else:
@@ -152,7 +150,7 @@ def adjust_appearance_kernel(
                        NORMALISE)
     else:
         for c in tl.static_range(C):
-            value = tl.load(src + in_offsets + c * in_stride_c, mask=mask, other=0).to(tl.float32) * scale
+            value = to_unit(tl.load(src + in_offsets + c * in_stride_c, mask=mask, other=0), IN_UINT8)
             if OP != 4 and OP != 5:  # saturation and hue leave one channel as it is
                 value = _apply_op(value, magnitude, value, grey_mean, OP)
             store_finished(out_base + c * out_stride_c, out_offsets, value, mask, mean, std, c,

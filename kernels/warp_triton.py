@@ -27,7 +27,7 @@ from ._layout import (
     empty_output,
     normalisation,
 )
-from ._triton import check_launchable, round_half_even, store_finished
+from ._triton import check_launchable, round_half_even, store_finished, to_unit
 
 PADDING_CODES = {"zeros": 0, "constant": 1, "border": 2, "reflection": 3}
 INTERPOLATIONS = ("bilinear", "nearest")
@@ -51,12 +51,12 @@ def _fold(coord, size, PADDING: tl.constexpr):
 
 
 @triton.jit
-def _tap(src, base, ix, iy, W, H, stride_h, stride_w, fill_value, mask, scale,
-         PADDING: tl.constexpr):
+def _tap(src, base, ix, iy, W, H, stride_h, stride_w, fill_value, mask,
+         PADDING: tl.constexpr, IN_UINT8: tl.constexpr):
     """Input values at integer taps, scaled to [0, 1]; taps outside read 0 or the fill."""
     inside = (ix >= 0) & (ix < W) & (iy >= 0) & (iy < H)
     offsets = base + iy.to(tl.int64) * stride_h + ix.to(tl.int64) * stride_w
-    value = tl.load(src + offsets, mask=mask & inside, other=0).to(tl.float32) * scale
+    value = to_unit(tl.load(src + offsets, mask=mask & inside, other=0), IN_UINT8)
     if PADDING == 1:
         value = tl.where(inside, value, fill_value)
     return value
@@ -87,7 +87,6 @@ def warp_affine_kernel(
     x = _fold(x, W, PADDING)
     y = _fold(y, H, PADDING)
 
-    scale = 1.0 / 255.0 if IN_UINT8 else 1.0
     in_base = b.to(tl.int64) * in_stride_b
     out_base = pair.to(tl.int64) * out_stride_n
     out_offsets = y_out.to(tl.int64) * out_stride_h + x_out.to(tl.int64) * out_stride_w
@@ -112,16 +111,16 @@ def warp_affine_kernel(
         base = in_base + c * in_stride_c
         if BILINEAR:
             value = w00 * _tap(src, base, ix, iy, W, H, in_stride_h, in_stride_w, fill_value, mask,
-                               scale, PADDING)
+                               PADDING, IN_UINT8)
             value += w01 * _tap(src, base, ix, iy + 1, W, H, in_stride_h, in_stride_w, fill_value,
-                                mask, scale, PADDING)
+                                mask, PADDING, IN_UINT8)
             value += w10 * _tap(src, base, ix + 1, iy, W, H, in_stride_h, in_stride_w, fill_value,
-                                mask, scale, PADDING)
+                                mask, PADDING, IN_UINT8)
             value += w11 * _tap(src, base, ix + 1, iy + 1, W, H, in_stride_h, in_stride_w,
-                                fill_value, mask, scale, PADDING)
+                                fill_value, mask, PADDING, IN_UINT8)
         else:
-            value = _tap(src, base, ix, iy, W, H, in_stride_h, in_stride_w, fill_value, mask, scale,
-                         PADDING)
+            value = _tap(src, base, ix, iy, W, H, in_stride_h, in_stride_w, fill_value, mask,
+                         PADDING, IN_UINT8)
         store_finished(out + out_base + c * out_stride_c, out_offsets, value, mask, mean, std, c,
                        OUT_UINT8, NORMALISE)
 

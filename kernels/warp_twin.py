@@ -73,7 +73,6 @@ def warp_affine_twin(
     std_t = channel_stats(std, C, "std", device)
     fill_t = channel_stats(fill, C, "fill", device).view(1, C, 1)
 
-    scale = 1.0 / 255.0 if images.dtype == torch.uint8 else 1.0
     flat = images.reshape(B, C, H * W)
     values = torch.empty(B, M, C, out_h * out_w, dtype=torch.float32, device=device)
     # Coordinates in float64 so large images and far translations keep sub-pixel precision.
@@ -92,7 +91,9 @@ def warp_affine_twin(
                 inside = (ix >= 0) & (ix <= W - 1) & (iy >= 0) & (iy <= H - 1)
                 index = (iy.clamp(0, H - 1) * W + ix.clamp(0, W - 1)).long()  # [B or 1, P]
                 weight = (wx * wy).float().unsqueeze(1)  # [B or 1, 1, P]
-                tap = torch.gather(flat, 2, index.unsqueeze(1).expand(B, C, -1)).float() * scale
+                tap = torch.gather(flat, 2, index.unsqueeze(1).expand(B, C, -1)).float()
+                if images.dtype == torch.uint8:
+                    tap = tap / 255.0
                 if padding in ("zeros", "constant"):
                     outside_value = fill_t if padding == "constant" else torch.zeros_like(fill_t)
                     tap = torch.where(inside.unsqueeze(1), tap, outside_value)
