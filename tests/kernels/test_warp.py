@@ -5,10 +5,10 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from fastinv.kernels import warp_affine
 from kernels_reference import warp_reference
 from torchvision.transforms.v2 import functional as F
 
-from fastinv.kernels import warp_affine
 from fastinv.transforms import affine_theta
 
 BACKENDS = ("torch", "triton")
