@@ -69,7 +69,7 @@ def relative_invariance(
     """
     if original.shape != transformed.shape:
         raise ValueError(f"embedding shapes differ: {tuple(original.shape)} vs {tuple(transformed.shape)}")
-    partner = torch.as_tensor(np.asarray(partner), dtype=torch.long, device=transformed.device)
+    partner = torch.as_tensor(np.array(partner), dtype=torch.long, device=transformed.device)
     out = {}
     for name, distance in (("cos", cosine_distance), ("l2", l2_distance)):
         moved = distance(original, transformed)

@@ -51,7 +51,11 @@ class ModelSpec:
 
 
 class Embedder(nn.Module):
-    """Wraps a classifier so ``forward`` returns its pre-logits embedding [N, D]."""
+    """Wraps a classifier so ``forward`` returns its pre-logits embedding [N, D].
+
+    ``kind`` is ``"timm"`` (pre-logits head of a timm model) or anything else for a module whose
+    output already is the embedding (torchvision with its last layer removed, user modules).
+    """
 
     def __init__(self, model: nn.Module, kind: str):
         super().__init__()

@@ -161,12 +161,22 @@ def write_tables(run: RunDirectory, cells: list[tuple[str, str]], percentiles) -
     return summary
 
 
-def run_sweep(config: SweepConfig, progress: Callable[[int, int], Progress] | None = None) -> Path:
+def run_sweep(
+    config: SweepConfig,
+    progress: Callable[[int, int], Progress] | None = None,
+    custom_models: dict[str, torch.nn.Module] | None = None,
+) -> Path:
     """Run (or resume) a sweep; returns the run directory.
 
-    ``progress(total, initial)`` may return a callback that receives counts of embedded images;
-    the CLI passes a tqdm bar here, the library itself only logs.
+    Args:
+        config: what to measure.
+        progress: ``progress(total, initial)`` may return a callback that receives counts of
+            embedded images; the CLI passes a tqdm bar here, the library itself only logs.
+        custom_models: label -> module returning embeddings [N, D], for models built in Python
+            (a notebook's own network). Their labels appear in ``config.models`` as plain names;
+            their weights are not part of the run's recorded configuration.
     """
+    custom_models = custom_models or {}
     grids = config.grids()
     transforms = [get_transform(name) for name in grids]
     specs = [ModelSpec.parse(m) for m in config.models]
@@ -195,8 +205,11 @@ def run_sweep(config: SweepConfig, progress: Callable[[int, int], Progress] | No
         own = [t for s, t in todo if s == spec]
         if not own:
             continue
-        measurement = Measurement(load_embedder(spec, pretrained=config.pretrained, seed=config.seed),
-                                  device, config.batch_size, config.kernel_backend)
+        if spec.label in custom_models:
+            embedder = Embedder(custom_models[spec.label], "module").eval()
+        else:
+            embedder = load_embedder(spec, pretrained=config.pretrained, seed=config.seed)
+        measurement = Measurement(embedder, device, config.batch_size, config.kernel_backend)
         original = measurement.embed_originals(images, tick)
         if config.save_embeddings:
             write_npy(original.numpy(), run.embedding_path(spec.label, "original"))
