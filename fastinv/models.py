@@ -161,6 +161,8 @@ def load_embedder(spec: ModelSpec | str, *, pretrained: bool = False, seed: int 
             model.load_state_dict(state, strict=True)
         except RuntimeError as error:
             detail = str(error).split("\n", 1)[-1].strip()[:600]
-            raise ValueError(f"checkpoint {str(spec.checkpoint)!r} does not fit architecture {arch!r}: {detail}") from None
+            raise ValueError(
+                f"checkpoint {str(spec.checkpoint)!r} does not fit architecture {arch!r}: {detail}"
+            ) from None
         log.info("loaded %s weights from %s", arch, spec.checkpoint)
     return Embedder(model, "torchvision" if is_torchvision else "timm").eval()
