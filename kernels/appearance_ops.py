@@ -26,6 +26,8 @@ class AppearanceOp:
     integer: bool = False
     needs_stats: bool = False
     needs_rgb: bool = False  # mixes channels: 3 channels, or 1 where it is the identity
+    # False: the Triton kernel has no branch for it yet; dispatch runs the PyTorch twin even on CUDA.
+    triton: bool = True
 
 
 APPEARANCE_OPS: dict[str, AppearanceOp] = {
@@ -39,6 +41,13 @@ APPEARANCE_OPS: dict[str, AppearanceOp] = {
         AppearanceOp("solarize", 3, (0.0, 1.0)),
         AppearanceOp("saturation", 4, (0.0, float("inf")), needs_rgb=True),
         AppearanceOp("hue", 5, (-0.5, 0.5), needs_rgb=True),
+        # AutoAugment's operations (METHOD.md section 5). autocontrast, equalize and invert ignore
+        # the magnitude. FIXME: sharpness (3x3 neighbourhood), autocontrast (per-channel min/max)
+        # and equalize (per-channel histogram) have no Triton branch yet: twin only, also on CUDA.
+        AppearanceOp("invert", 6, (0.0, float("inf"))),
+        AppearanceOp("sharpness", 7, (0.0, float("inf")), needs_rgb=True, triton=False),
+        AppearanceOp("autocontrast", 8, (0.0, float("inf")), needs_rgb=True, triton=False),
+        AppearanceOp("equalize", 9, (0.0, float("inf")), triton=False),
     )
 }
 

@@ -108,6 +108,8 @@ def _apply_op(x, magnitude, grey, grey_mean, OP: tl.constexpr):
         x = tl.where(x >= magnitude, 1.0 - x, x)
     if OP == 4:  # saturation: blend with the pixel's grey level
         x = tl.minimum(tl.maximum(magnitude * x + (1.0 - magnitude) * grey, 0.0), 1.0)
+    if OP == 6:  # invert
+        x = 1.0 - x
     return x
 
 

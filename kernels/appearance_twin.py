@@ -14,6 +14,10 @@ is ``appearance_ops.APPEARANCE_OPS``.
 | hue | shift on [-0.5, 0.5] turns of the colour wheel, 0 = identity | ``adjust_hue`` |
 | posterize | bits kept, 0..8, 8 = identity | ``posterize`` on uint8 |
 | solarize | threshold on [0, 1]; pixels ``>= threshold`` inverted | ``solarize`` |
+| invert | ignored | ``invert`` |
+| sharpness | factor >= 0, 1 = identity (blend with a 3x3 smoothed image, border kept) | ``adjust_sharpness`` |
+| autocontrast | ignored (stretch each channel's min..max to 0..1) | ``autocontrast`` |
+| equalize | ignored (per-channel histogram equalisation of the 8-bit levels, PIL's lookup table) | ``equalize`` |
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 
 from ._layout import channel_stats, check_images, check_magnitudes, check_out_dtype, finish, to_unit_float
 from .appearance_ops import STAT_GREY_MEAN, STATS_COLUMNS, resolve_op
@@ -104,6 +109,50 @@ def _hue(x, shift, stats):
     return torch.where(shift.view(-1, 1, 1, 1) == 0, x, out)
 
 
+def _invert(x, magnitude, stats):
+    return 1.0 - x
+
+
+def _sharpness(x, factor, stats):
+    """Blend with the image smoothed by PIL's SMOOTH kernel (1s around a 5, over 13); the
+    one-pixel border keeps the input, as in PIL and torchvision."""
+    B, C, H, W = x.shape
+    if H <= 2 or W <= 2:
+        return x.clone()
+    kernel = torch.full((3, 3), 1.0 / 13.0, dtype=x.dtype, device=x.device)
+    kernel[1, 1] = 5.0 / 13.0
+    smooth = F.conv2d(x.reshape(B * C, 1, H, W), kernel.view(1, 1, 3, 3)).view(B, C, H - 2, W - 2)
+    degenerate = x.clone()
+    degenerate[..., 1:-1, 1:-1] = smooth
+    return (factor * x + (1.0 - factor) * degenerate).clamp_(0.0, 1.0)
+
+
+def _autocontrast(x, magnitude, stats):
+    # Per-image statistics computed here: this op runs as the twin on every device (see the op table).
+    low = x.amin(dim=(2, 3), keepdim=True)
+    high = x.amax(dim=(2, 3), keepdim=True)
+    flat = high == low
+    spread = torch.where(flat, torch.ones_like(high), high - low)
+    return ((x - torch.where(flat, torch.zeros_like(low), low)) / spread).clamp_(0.0, 1.0)
+
+
+def _equalize(x, magnitude, stats):
+    """PIL's equalisation on the 8-bit levels of each channel: level k maps to
+    ``(cdf(k - 1) + step // 2) // step`` with ``step = (pixels not at the top level) // 255``;
+    a channel with ``step == 0`` is left as it is."""
+    B, C, H, W = x.shape
+    levels = torch.round(x * 255.0).long().view(B * C, H * W)
+    histogram = torch.zeros(B * C, 256, dtype=torch.long, device=x.device)
+    histogram.scatter_add_(1, levels, torch.ones_like(levels))
+    top = 255 - histogram.flip(1).ne(0).long().argmax(dim=1, keepdim=True)  # highest level present
+    step = (H * W - histogram.gather(1, top)) // 255
+    below = torch.cumsum(histogram, dim=1) - histogram  # pixels strictly below each level
+    lut = ((below + step // 2) // step.clamp(min=1)).clamp_(0, 255)
+    mapped = lut.gather(1, levels)
+    out = torch.where(step > 0, mapped, levels).float().div_(255.0)
+    return out.view(B, C, H, W)
+
+
 OPS: dict[str, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "brightness": _brightness,
     "contrast": _contrast,
@@ -111,6 +160,10 @@ OPS: dict[str, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor
     "solarize": _solarize,
     "saturation": _saturation,
     "hue": _hue,
+    "invert": _invert,
+    "sharpness": _sharpness,
+    "autocontrast": _autocontrast,
+    "equalize": _equalize,
 }
 
 

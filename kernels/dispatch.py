@@ -16,6 +16,7 @@ import os
 
 import torch
 
+from .appearance_ops import APPEARANCE_OPS
 from .appearance_twin import adjust_appearance_twin
 from .warp_twin import warp_affine_twin
 
@@ -62,7 +63,8 @@ def warp_affine(images, theta, out_size=None, *, backend: str | None = None, **o
 
 def adjust_appearance(images, op, magnitudes, *, backend: str | None = None, **options):
     """Point-wise op at M magnitudes; see ``appearance_twin.adjust_appearance_twin``."""
-    if resolve_backend(images, backend) == "triton":
+    spec = APPEARANCE_OPS.get(op)
+    if resolve_backend(images, backend) == "triton" and (spec is None or spec.triton):
         from .appearance_triton import adjust_appearance_triton
 
         return adjust_appearance_triton(images, op, magnitudes, **options)
