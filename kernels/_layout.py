@@ -45,7 +45,7 @@ def finish(
     out_dtype: torch.dtype,
     channels_last: bool,
 ) -> torch.Tensor:
-    """Turn float32 values on [0, 1] into the requested output.
+    """Turn float32 values on [0, 1] (a buffer the caller owns; it is overwritten) into the output.
 
     Float outputs are ``(values - mean) / std``; uint8 output is ``round(255 * values)`` clamped,
     and refuses normalisation since a normalised image does not fit in uint8.
@@ -53,17 +53,16 @@ def finish(
     if out_dtype == torch.uint8:
         if mean is not None or std is not None:
             raise ValueError("mean/std normalisation needs a floating point out_dtype, got uint8")
-        out = values.mul(255.0).round_().clamp_(0, 255).to(torch.uint8)
+        out = values.mul_(255.0).round_().clamp_(0, 255)
     else:
-        out = values
+        out = values  # the caller's own buffer: normalise in place, no extra allocation
         if mean is not None:
-            out = out - mean.view(1, -1, 1, 1)
+            out = out.sub_(mean.view(1, -1, 1, 1))
         if std is not None:
-            out = out / std.view(1, -1, 1, 1)
-        out = out.to(out_dtype)
-    if channels_last:
-        out = out.contiguous(memory_format=torch.channels_last)
-    return out
+            out = out.div_(std.view(1, -1, 1, 1))
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    # One copy does both the dtype and the layout conversion.
+    return out.to(dtype=out_dtype, memory_format=fmt)
 
 
 def check_theta(theta, batch: int, device: torch.device) -> torch.Tensor:
