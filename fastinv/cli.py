@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("fastinv.report.command", "draw figures and an HTML page from a run directory"),
     "transforms": ("fastinv.transforms.command", "list the transform registry with units and grids"),
     "dataset": ("fastinv.datasets.command", "write the built-in dataset with known factors of variation"),
+    "convert": ("fastinv.pipelines.command", "write an image folder to an FFCV .beton file for the ffcv loader"),
 }
 
 
