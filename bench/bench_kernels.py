@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from fastinv.kernels import warp_affine
+
 from fastinv.transforms import get_transform
 from fastinv.transforms.geometry import theta_to_normalized
 
