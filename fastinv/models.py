@@ -67,6 +67,22 @@ class Embedder(nn.Module):
         return self.model(images).flatten(1)
 
 
+def fold_batchnorm(embedder: Embedder) -> nn.Module:
+    """The embedder with batch norms folded into the preceding convolutions, for inference.
+
+    Folding removes one pass over every activation map (about 1.5x faster on CPU for ResNets
+    together with channels-last); it changes results only by float rounding. Models that torch.fx
+    cannot trace are returned unchanged.
+    """
+    from torch.fx.experimental.optimization import fuse
+
+    try:
+        return fuse(embedder.eval())
+    except Exception as error:  # fx tracing fails on data-dependent control flow; not fatal
+        log.debug("batch-norm folding skipped for %s: %s", type(embedder.model).__name__, error)
+        return embedder
+
+
 def _strip_prefixes(state_dict: dict) -> dict:
     return {re.sub(r"^(module\.|_orig_mod\.)+", "", k): v for k, v in state_dict.items()}
 

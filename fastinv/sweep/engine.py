@@ -19,7 +19,7 @@ import torch
 
 from fastinv.data import decode_images, default_data_dir, list_images
 from fastinv.metric import partner_permutation, relative_invariance, summarize
-from fastinv.models import Embedder, ModelSpec, load_embedder
+from fastinv.models import Embedder, ModelSpec, fold_batchnorm, load_embedder
 from fastinv.results import RunDirectory, write_npy, write_parquet, write_text
 from fastinv.transforms import Transform, get_transform
 
@@ -53,9 +53,9 @@ class Measurement:
     """One model on one device: embeds originals and transformed batches."""
 
     def __init__(self, embedder: Embedder, device: torch.device, batch_size: int, backend: str):
-        self.embedder = embedder.to(device).to(memory_format=torch.channels_last)
-        self.device, self.batch_size, self.backend = device, batch_size, backend
         self.mean, self.std = normalisation(embedder)
+        self.embedder = fold_batchnorm(embedder).to(device).to(memory_format=torch.channels_last)
+        self.device, self.batch_size, self.backend = device, batch_size, backend
         # bf16 autocast on GPU is where the speed is; CPU keeps float32 for exactness.
         self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else None
 
