@@ -107,6 +107,11 @@ class _EpochOrder:
         return self.indices
 
 
+# Idle compiled FFCV loaders by (file, batch, image size, threads, device): compiling one costs
+# seconds, and a loader's decoder takes any configuration, seed and epoch at run time.
+_IDLE: dict[tuple, list] = {}
+
+
 class FfcvLoader(Loader):
     backend = "ffcv"
 
@@ -117,12 +122,11 @@ class FfcvLoader(Loader):
             check_classes(meta["classes"], expected_classes, os.fspath(source))
         super().__init__(classes=meta["classes"], dataset_size=int(meta["count"]), **options)
         self.path = os.fspath(source)
-        self.ffcv_loader, self.decoder = self.raw_loader()
-        self.traversal = _EpochOrder()
-        self.ffcv_loader.traversal_order = self.traversal
+        self.key = (os.path.realpath(self.path), os.stat(self.path).st_mtime_ns, self.batch_size,
+                    self.image_size, max(1, self.num_workers), str(self.device))
 
-    def raw_loader(self, decoder=None):
-        """FFCV's own ``Loader`` with this configuration (also what the benchmark times directly)."""
+    def raw_loader(self):
+        """A new FFCV ``Loader`` (its traversal order and decoder state are ours to set)."""
         from ffcv.fields.basics import IntDecoder
         from ffcv.loader import Loader as FFCVLoader
         from ffcv.loader import OrderOption
@@ -130,8 +134,7 @@ class FfcvLoader(Loader):
 
         from .ffcv_decode import BoxCropDecoder
 
-        decoder = decoder or BoxCropDecoder(self.augmentation, self.crop_fraction, self.image_size, self.seed,
-                                            self.train)
+        decoder = BoxCropDecoder(self.image_size)
         image_ops, label_ops = [decoder, ToTensor()], [IntDecoder(), ToTensor(), Squeeze()]
         if self.device.type == "cuda":
             image_ops.append(ToDevice(self.device, non_blocking=True))
@@ -140,15 +143,24 @@ class FfcvLoader(Loader):
         loader = FFCVLoader(self.path, batch_size=self.batch_size, num_workers=max(1, self.num_workers),
                             order=OrderOption.SEQUENTIAL, seed=self.seed, drop_last=False,
                             pipelines={"image": image_ops, "label": label_ops}, batches_ahead=3)
+        loader.traversal_order = _EpochOrder()
         return loader, decoder
 
     def _batches(self, order, epoch: int):
         if len(order) == 0:
             return
-        self.traversal.indices = np.asarray(order, dtype=np.uint64)
-        self.decoder.set_epoch(epoch)
-        self.ffcv_loader.next_epoch = epoch
-        for images, labels in self.ffcv_loader:
-            # FFCV reuses its batch buffers a few batches later: hand out tensors of our own,
-            # NCHW-contiguous (one copy from FFCV's channels-last view).
-            yield images.clone(memory_format=torch.contiguous_format), labels.reshape(-1).to(torch.int64, copy=True)
+        idle = _IDLE.setdefault(self.key, [])
+        loader, decoder = idle.pop() if idle else self.raw_loader()
+        try:
+            loader.traversal_order.indices = np.asarray(order, dtype=np.uint64)
+            decoder.configure(self.augmentation, self.crop_fraction, self.seed, epoch, self.train)
+            loader.next_epoch = epoch
+            for images, labels in loader:
+                # FFCV reuses its batch buffers a few batches later: hand out tensors of our own,
+                # NCHW-contiguous (one copy from FFCV's channels-last view).
+                images = images.clone(memory_format=torch.contiguous_format)
+                yield images, labels.reshape(-1).to(torch.int64, copy=True)
+        finally:
+            # Back to the pool when the epoch ends or its generator is closed. Batches that FFCV's
+            # thread of an abandoned epoch still decodes are never read, whatever state they see.
+            idle.append((loader, decoder))

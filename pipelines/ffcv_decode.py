@@ -6,8 +6,9 @@ box of ``sampler.resolve_box`` (compiled by numba from the same source), so the 
 where the crop happens, inside the decoder's parallel loop, before the resize: done later on the
 GPU, a translation could only bring in zeros where the image had content outside the crop.
 
-The epoch must reach compiled code that numba froze at compile time, so it is read at every batch
-from a one-element array through its address (FFCV's own ctypes ``memcpy``).
+Numba freezes the values a compiled function sees at compile time; the configuration, seed and
+epoch are instead read at every batch from small arrays through their addresses (FFCV's own
+ctypes ``memcpy``), so one compiled loader serves them all.
 """
 
 from __future__ import annotations
@@ -79,18 +80,20 @@ class BoxCropDecoder(SimpleRGBImageDecoder):
     A subclass of FFCV's simple decoder only so that FFCV recognises it as this field's decoder.
     """
 
-    def __init__(self, augmentation: Augmentation, crop_fraction: float, image_size: int, seed: int,
-                 train: bool):
+    def __init__(self, image_size: int):
         super().__init__()
-        augmentation = augmentation if train else Augmentation("validation")
-        self.params = augmentation.pack(crop_fraction)
-        self.draws = augmentation.draws
         self.image_size = image_size
-        self.seed = seed
-        self.epoch_cell = np.zeros(1, dtype=np.int64)  # kept alive by this object; read by address
+        # Read by the compiled code through their addresses at every batch, so that one
+        # compiled loader serves every configuration, seed and epoch (compiling costs seconds).
+        self.integers = np.zeros(3, dtype=np.int64)  # seed, epoch, draws
+        self.params = np.zeros(len(Augmentation("probe").pack(1.0)), dtype=np.float64)
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch_cell[0] = epoch
+    def configure(self, augmentation: Augmentation, crop_fraction: float, seed: int, epoch: int,
+                  train: bool) -> None:
+        """Set what the next batches are decoded with."""
+        augmentation = augmentation if train else Augmentation("validation")
+        self.params[:] = augmentation.pack(crop_fraction)
+        self.integers[:] = (seed, epoch, augmentation.draws)
 
     def declare_state_and_memory(self, previous_state):
         pixels = int((self.metadata["height"].astype(np.uint64) * self.metadata["width"]).max())
@@ -106,15 +109,17 @@ class BoxCropDecoder(SimpleRGBImageDecoder):
         imdecode_c = Compiler.compile(imdecode)
         resize_crop_c = Compiler.compile(resize_crop)
         jpg = IMAGE_MODES["jpg"]
-        params, draws = self.params, self.draws
-        seed = np.uint64(self.seed)
-        epoch_address = self.epoch_cell.ctypes.data
+        integers_address, integers_bytes = self.integers.ctypes.data, self.integers.nbytes
+        params_address, params_bytes = self.params.ctypes.data, self.params.nbytes
+        params_count = len(self.params)
 
         def decode(batch_indices, storage, metadata, storage_state):
             destination, decoded, boxed = storage
-            epoch_now = np.zeros(1, dtype=np.int64)
-            ctypes_memcopy(epoch_address, epoch_now.ctypes.data, 8)
-            epoch = np.uint64(epoch_now[0])
+            integers = np.zeros(3, dtype=np.int64)
+            ctypes_memcopy(integers_address, integers.ctypes.data, integers_bytes)
+            params = np.zeros(params_count, dtype=np.float64)
+            ctypes_memcopy(params_address, params.ctypes.data, params_bytes)
+            seed, epoch, draws = np.uint64(integers[0]), np.uint64(integers[1]), integers[2]
             for slot in loop(len(batch_indices)):
                 index = batch_indices[slot]
                 field = metadata[index]
