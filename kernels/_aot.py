@@ -78,7 +78,7 @@ def specs():
         _warp_spec("float16", "float32", 3, False, "reflection"),
     ]
     dtypes = [("uint8", "float16"), ("float32", "bfloat16"), ("uint8", "uint8")]
-    for i, op in enumerate(APPEARANCE_OPS):
+    for i, op in enumerate(name for name, spec in APPEARANCE_OPS.items() if spec.triton):
         in_dtype, out_dtype = dtypes[i % len(dtypes)]
         out.append(_appearance_spec(op, in_dtype, out_dtype, 3))
     out.append(_appearance_spec("hue", "uint8", "float32", 1))

@@ -71,6 +71,8 @@ def appearance_reference(image, op, magnitude):
         return np.floor(np.round(x * 255) / step) * step / 255
     if op == "solarize":
         return np.where(x >= magnitude, 1 - x, x)
+    if op == "invert":
+        return 1 - x
     if op == "hue":
         if x.shape[0] == 1 or magnitude == 0:
             return x.copy()
