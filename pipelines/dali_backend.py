@@ -121,20 +121,22 @@ class DaliLoader(Loader):
             return
         from nvidia.dali.plugin.pytorch import DALIGenericIterator, LastBatchPolicy
 
-        pipe = self.pipeline(order, epoch)
-        iterator = DALIGenericIterator(pipe, ["images", "labels"], reader_name="Reader",
-                                       last_batch_policy=LastBatchPolicy.PARTIAL, auto_reset=False)
         position = 0
-        while True:
-            try:
-                (batch,) = next(iterator)
-            except StopIteration:
-                break
-            except RuntimeError as error:
-                raise self._explain(error, order[position:position + 2 * self.batch_size]) from error
-            images, labels = batch["images"], batch["labels"]
-            position += len(labels)
-            yield images, labels.reshape(-1).to(torch.int64)
+        try:
+            # The iterator decodes its first batches as soon as it is made.
+            iterator = DALIGenericIterator(self.pipeline(order, epoch), ["images", "labels"], reader_name="Reader",
+                                           last_batch_policy=LastBatchPolicy.PARTIAL, auto_reset=False)
+            while True:
+                try:
+                    (batch,) = next(iterator)
+                except StopIteration:
+                    break
+                images, labels = batch["images"], batch["labels"]
+                position += len(labels)
+                yield images, labels.reshape(-1).to(torch.int64)
+        except RuntimeError as error:
+            # Batches in flight: the current one and the prefetched ones.
+            raise self._explain(error, order[position:position + 4 * self.batch_size]) from error
 
     def _explain(self, error: RuntimeError, indices) -> RuntimeError:
         """Name the undecodable files among the batches in flight (DALI's message may not)."""

@@ -25,7 +25,7 @@ class CorruptImageError(RuntimeError):
     def __init__(self, path: str, reason: str):
         super().__init__(f"cannot decode image {path!r}: {reason} "
                          "(pass skip_corrupt=True to skip such files)")
-        self.path = path
+        self.path, self.reason = path, reason
 
 
 @dataclass
@@ -100,7 +100,7 @@ def _decodes(path: str) -> str | None:
     try:
         load_rgb(path)
     except CorruptImageError as error:
-        return str(error)
+        return error.reason
     return None
 
 

@@ -42,7 +42,7 @@ class FolderDataset(Dataset):
         except CorruptImageError as error:
             if not self.skip_corrupt:
                 raise
-            log.warning("skipping %s", error)
+            log.warning("skipping unreadable image %s (%s)", error.path, error.reason)
             return None
         top, left, h, w, flip = sample_boxes(self.augmentation, self.crop_fraction, self.seed, self.epoch,
                                              [index], [image.height], [image.width], self.train)[0]
