@@ -141,7 +141,7 @@ def _equalize(x, magnitude, stats):
     ``(cdf(k - 1) + step // 2) // step`` with ``step = (pixels not at the top level) // 255``;
     a channel with ``step == 0`` is left as it is."""
     B, C, H, W = x.shape
-    levels = torch.round(x * 255.0).long().view(B * C, H * W)
+    levels = torch.round(x * 255.0).long().reshape(B * C, H * W)
     histogram = torch.zeros(B * C, 256, dtype=torch.long, device=x.device)
     histogram.scatter_add_(1, levels, torch.ones_like(levels))
     top = 255 - histogram.flip(1).ne(0).long().argmax(dim=1, keepdim=True)  # highest level present
