@@ -49,9 +49,12 @@ def build_pipeline(files, labels, boxes, *, batch_size: int, image_size: int, de
     flips = boxes[:, 4].astype(np.int32)
 
     def box_of(sample_info):
-        # The reader pads the last batch by repeating the last file (pad_last_batch), and the
-        # pipeline may prefetch past the end: follow it with the same positions.
-        position = min(sample_info.idx_in_epoch % padded, count - 1)
+        # Ending the data here stops the pipeline from prefetching (and decoding) batches of a
+        # next epoch that is never read: the loader builds a new pipeline per epoch.
+        if sample_info.idx_in_epoch >= padded:
+            raise StopIteration
+        # The reader pads the last batch by repeating the last file (pad_last_batch).
+        position = min(sample_info.idx_in_epoch, count - 1)
         return anchors[position], shapes[position], flips[position]
 
     @pipeline_def(batch_size=batch_size, num_threads=num_threads, device_id=device_id, seed=seed,
