@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "transforms": ("fastinv.transforms.command", "list the transform registry with units and grids"),
     "dataset": ("fastinv.datasets.command", "write the built-in dataset with known factors of variation"),
     "convert": ("fastinv.pipelines.command", "write an image folder to an FFCV .beton file for the ffcv loader"),
+    "factors": ("fastinv.factors.command", "per-class factors of variation, alignment with invariance, ImageNet-X"),
     "train": ("fastinv.train.command", "train a timm model under an augmentation configuration (DDP via torchrun)"),
     "eval": ("fastinv.evaluate.command", "accuracy, per-class accuracy and test-time zoom of a checkpoint"),
 }
