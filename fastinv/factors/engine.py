@@ -48,8 +48,11 @@ DELTA_COLUMNS = ["class_name", "label", "pair_index", "image_1", "image_2", "can
 def resolve_data(config: FactorsConfig) -> tuple[Path, Path | None, int, int]:
     """(image folder, built-in ground-truth file or None, image size, resize size)."""
     if config.data:
+        folder = Path(config.data).expanduser()
+        # A split of a dataset written by `fastinv dataset` carries its ground truth one level up.
+        truth = folder.parent / "ground_truth.csv"
         size = config.image_size or 224
-        return Path(config.data).expanduser(), None, size, config.resize_size or round(size * 256 / 224)
+        return folder, truth if truth.is_file() else None, size, config.resize_size or round(size * 256 / 224)
     from fastinv.datasets import builtin_dataset
 
     folder = builtin_dataset()
