@@ -28,6 +28,7 @@ class TrainConfig:
     schedule: ``cosine`` (to zero at the last epoch), ``step`` (x gamma every ``step_epochs``) or
         ``constant``.
     amp: bf16 autocast on CUDA (ignored on CPU, where it is slower than float32).
+    channels_last: channels-last memory format on CUDA (ignored on CPU).
     """
 
     data: str | None = None
