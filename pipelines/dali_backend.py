@@ -2,7 +2,7 @@
 
 On a GPU (``device="cuda"``) decoding is ``device="mixed"`` (nvJPEG) and the crop, resize, flip
 and normalisation run on the GPU; on CPU the same graph runs with ``device_id=None``. Boxes come
-from the shared sampler through a per-sample ``fn.external_source`` that follows the reader's
+from the shared sampler through a batch-wise ``fn.external_source`` that follows the reader's
 order, which is why the pipeline is rebuilt each epoch with that epoch's file order: DALI's own
 shuffling could not be reproduced by the other backends. Boxes need image sizes, read once from
 the file headers when the loader is made.
@@ -48,30 +48,34 @@ def build_pipeline(files, labels, boxes, *, batch_size: int, image_size: int, de
     shapes = boxes[:, 2:4].astype(np.float32)
     flips = boxes[:, 4].astype(np.int32)
 
-    def box_of(sample_info):
+    def boxes_of(batch_info):
         # Ending the data here stops the pipeline from prefetching (and decoding) batches of a
         # next epoch that is never read: the loader builds a new pipeline per epoch.
-        if sample_info.idx_in_epoch >= padded:
+        first = batch_info.iteration * batch_size
+        if first >= padded:
             raise StopIteration
         # The reader pads the last batch by repeating the last file (pad_last_batch).
-        position = min(sample_info.idx_in_epoch, count - 1)
-        return anchors[position], shapes[position], flips[position]
+        positions = np.minimum(np.arange(first, first + batch_size), count - 1)
+        return anchors[positions], shapes[positions], flips[positions]
 
     @pipeline_def(batch_size=batch_size, num_threads=num_threads, device_id=device_id, seed=seed,
                   prefetch_queue_depth=2)
     def pipeline():
         jpegs, classes = fn.readers.file(files=list(files), labels=[int(v) for v in labels],
                                          random_shuffle=False, pad_last_batch=True, name="Reader")
-        anchor, shape, flip = fn.external_source(source=box_of, batch=False, num_outputs=3)
+        anchor, shape, flip = fn.external_source(source=boxes_of, batch=True, batch_info=True, num_outputs=3)
         decoder = "mixed" if gpu else "cpu"
+        # nvJPEG's default chroma upsampling differs from libjpeg-turbo's (CPU, PIL): ask for the same.
+        upsampling = {"jpeg_fancy_upsampling": True} if gpu else {}
         if pad_outside:
-            images = fn.decoders.image(jpegs, device=decoder, output_type=types.RGB, adjust_orientation=False)
+            images = fn.decoders.image(jpegs, device=decoder, output_type=types.RGB, adjust_orientation=False,
+                                       **upsampling)
             images = fn.slice(images, anchor, shape, axis_names="HW", normalized_anchor=False,
                               normalized_shape=False, out_of_bounds_policy="pad", fill_values=0)
         else:
             images = fn.decoders.image_slice(jpegs, anchor, shape, axis_names="HW", normalized_anchor=False,
                                              normalized_shape=False, device=decoder,
-                                             output_type=types.RGB, adjust_orientation=False)
+                                             output_type=types.RGB, adjust_orientation=False, **upsampling)
         images = fn.resize(images, resize_x=image_size, resize_y=image_size, antialias=True,
                            interp_type=types.INTERP_LINEAR)
         if normalize:
@@ -103,7 +107,10 @@ class DaliLoader(Loader):
         folder = drop_files(folder, bad, skip_corrupt)
         self.folder, self.heights, self.widths = folder, heights[keep], widths[keep]
         super().__init__(classes=folder.classes, dataset_size=len(folder.files), **options)
-        self.device_id = (self.device.index or 0) if self.device.type == "cuda" else None
+        self.device_id = None
+        if self.device.type == "cuda":
+            # "cuda" alone means the current device (set by torch.cuda.set_device under torchrun).
+            self.device_id = self.device.index if self.device.index is not None else torch.cuda.current_device()
 
     def pipeline(self, order, epoch: int):
         """The DALI pipeline of one epoch, built (what the benchmark also times directly)."""
