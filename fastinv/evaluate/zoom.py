@@ -3,9 +3,10 @@
 For a zoom level ``s`` every image gets a centred square crop whose area is a fraction
 ``a ~ U[1/s^2, 1]`` of the validation view, resampled (bilinear) to the full side. ``s = 1`` is
 the plain validation view. The crop is continuous: with ``align_corners=False`` sampling, output
-pixel centre ``u`` (in [-1, 1] normalised units) reads the input at ``u * sqrt(a)``, which equals
-cropping ``side * sqrt(a)`` pixels about the centre and resizing them with ``F.interpolate``
-whenever that side is a whole number.
+pixel centre ``u`` (in [-1, 1] normalised units) reads the input at ``u * sqrt(a)``. When
+``side * sqrt(a)`` is a whole number this equals cropping that many pixels about the centre and
+resizing them with ``F.interpolate``, except on the outermost ring of output pixels: there the
+pixels just outside the crop are blended in, where crop-then-resize repeats the crop's edge.
 """
 
 from __future__ import annotations
