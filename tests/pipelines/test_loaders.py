@@ -133,8 +133,7 @@ def test_drop_last_and_bad_arguments(folder):
         make_loader(folder, image_size=300, resize_size=256)
 
 
-@pytest.mark.skipif(not HAVE_DALI, reason="nvidia-dali not installed")
-def test_dali_with_workers_matches_torchvision_with_worker_processes(folder):
+def test_torchvision_worker_processes_match_in_process(folder):
     """The torchvision DataLoader with worker processes gives the same batches as in-process."""
     inline = collect(make_loader(folder, augment="HC", batch_size=4, image_size=SIZE, num_workers=0))
     workers = collect(make_loader(folder, augment="HC", batch_size=4, image_size=SIZE, num_workers=2))
