@@ -1,28 +1,11 @@
-"""Shared fixtures: a small built-in dataset and an embedding with a known geometry."""
+"""Shared fixture: a small built-in dataset with known factors."""
 
 import pytest
-import torch
-from torch import nn
 
 from fastinv.datasets import DatasetConfig, generate
-
-
-class PooledPixels(nn.Module):
-    """Embedding = the normalised image average-pooled to 8x8: similarity in pixel space, so the
-    factors that separate two images are the ones the generator varied."""
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return nn.functional.adaptive_avg_pool2d(images, 8).flatten(1)
-
-
-class ShapeBlind(nn.Module):
-    """A stand-in 'untrained' model: colour statistics only."""
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return torch.cat([images.mean((2, 3)), images.std((2, 3))], 1)
 
 
 @pytest.fixture(scope="session")
 def factor_dataset(tmp_path_factory):
     return generate(tmp_path_factory.mktemp("factorshapes") / "data",
-                    DatasetConfig(image_size=32, train_per_class=1, val_per_class=24))
+                    DatasetConfig(image_size=32, train_per_class=1, val_per_class=16))
