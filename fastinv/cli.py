@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "factors": ("fastinv.factors.command", "per-class factors of variation, alignment with invariance, ImageNet-X"),
     "train": ("fastinv.train.command", "train a timm model under an augmentation configuration (DDP via torchrun)"),
     "eval": ("fastinv.evaluate.command", "accuracy, per-class accuracy and test-time zoom of a checkpoint"),
+    "demo": ("fastinv.demo.command", "train None/T/HC on the built-in dataset, measure invariance, one report"),
 }
 
 

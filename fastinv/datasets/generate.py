@@ -170,4 +170,8 @@ def builtin_dataset(config: DatasetConfig | None = None, root: str | os.PathLike
     if config != DatasetConfig(image_size=config.image_size, seed=config.seed):
         digest = hashlib.sha1(json.dumps(asdict(config), sort_keys=True).encode()).hexdigest()[:8]
         folder = folder.with_name(f"{folder.name}-{digest}")
+    if folder.exists() and not _is_complete(folder, config) and (folder / "dataset.json").exists():
+        # Our own cache, written by another version of the generator: replace it.
+        log.info("regenerating stale built-in dataset at %s", folder)
+        shutil.rmtree(folder)
     return generate(folder, config)
