@@ -111,7 +111,8 @@ def write_demo_report(out: Path, sweep_dir: Path, eval_summary: pd.DataFrame, pe
                                           digits=1)),
     ]
     page = build_report(sweep_dir, reference="untrained", sections=sections)
-    text = page.read_text()
+    text = page.read_text().replace(f"<h1>fastinv sweep: {html.escape(Path(sweep_dir).name)}</h1>",
+                                    "<h1>fastinv demo: where does translation invariance come from?</h1>", 1)
     # The finding goes first, right under the page title.
     position = text.find("</h1>")
     text = text[:position + 5] + "<h2>Finding</h2>" + findings_html + text[position + 5:] if position >= 0 \

@@ -39,6 +39,8 @@ class DemoConfig:
     lr: float = 3e-3
     weight_decay: float = 0.05
     samples: int = 100
+    train_per_class: int = 300
+    val_per_class: int = 60
     seed: int = 0
     device: str = "cpu"
     workers: int = 2
@@ -79,7 +81,8 @@ def run_demo(config: DemoConfig, progress: Callable | None = None,
     start = time.perf_counter()
     out = Path(config.out)
     timings = {}
-    data = builtin_dataset(DatasetConfig(image_size=config.image_size, seed=config.seed))
+    data = builtin_dataset(DatasetConfig(image_size=config.image_size, seed=config.seed,
+                                         train_per_class=config.train_per_class, val_per_class=config.val_per_class))
     timings["dataset"] = time.perf_counter() - start
 
     checkpoints, training = {}, {}
