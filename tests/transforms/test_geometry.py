@@ -41,11 +41,12 @@ def test_matches_torchvision_affine_and_numpy(images, transform):
         expected = F.affine(images.double(), angle=kwargs["angle"], translate=list(kwargs["translate"]),
                             scale=kwargs["scale"], shear=list(kwargs["shear"]),
                             interpolation=F.InterpolationMode.BILINEAR)
-        # float32 weights and taps vs torchvision in float64: a few ulps of values on [0, 1].
-        torch.testing.assert_close(out[:, j].double(), expected, atol=2e-6, rtol=0)
+        # The CPU path samples at float32 coordinates (grid_sample): a position error of ~1e-6 px
+        # times an intensity gradient of at most 1 per px, plus float32 rounding of the values.
+        torch.testing.assert_close(out[:, j].double(), expected, atol=1e-5, rtol=0)
         theta = transform.theta([magnitude], (14, 18))[0].numpy()
         reference = numpy_bilinear(images[0].double().numpy(), theta)
-        np.testing.assert_allclose(out[0, j].double().numpy(), reference, atol=2e-6, rtol=0)
+        np.testing.assert_allclose(out[0, j].double().numpy(), reference, atol=1e-5, rtol=0)
 
 
 def test_identity_is_bit_exact_for_uint8_and_float(images):
