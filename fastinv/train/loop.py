@@ -21,21 +21,10 @@ from torch import nn
 from . import checkpoint as ckpt
 from . import distributed
 from .config import TrainConfig
+from .data import resolve_data, split_source
 from .metrics import append_row, write_metrics
 
 log = logging.getLogger(__name__)
-
-
-def resolve_data(config: TrainConfig) -> Path:
-    if config.data is None:
-        from fastinv.datasets import DatasetConfig, builtin_dataset
-
-        return builtin_dataset(DatasetConfig(image_size=config.image_size))
-    root = Path(config.data).expanduser()
-    for split in ("train", "val"):
-        if not (root / split).is_dir():
-            raise FileNotFoundError(f"data folder {str(root)!r} has no {split}/ sub-folder (ImageNet layout)")
-    return root
 
 
 def build_model(config: TrainConfig, num_classes: int) -> nn.Module:
@@ -85,18 +74,21 @@ class Trainer:
         self.config, self.progress = config, progress
         self.out = Path(config.out)
         self.context = distributed.setup(config.device)
-        if self.context.is_main:
-            self.data = resolve_data(config)  # generates the built-in dataset once, on rank 0
+        if self.context.is_main:  # generate the built-in dataset / convert for FFCV once, on rank 0
+            root = resolve_data(config)
+            for split in ("train", "val"):
+                split_source(root, split, config.backend, True, self.out)
         distributed.barrier(self.context)
         self.data = resolve_data(config)
+        sources = {split: split_source(self.data, split, config.backend, False, self.out) for split in ("train", "val")}
 
         common = dict(backend=config.backend, batch_size=config.batch_size, image_size=config.image_size,
                       resize_size=config.resize_size, device=str(self.context.device), rank=self.context.rank,
                       world_size=self.context.world_size, seed=config.seed, num_workers=config.workers,
                       normalize=False)
-        self.train_loader = make_loader(str(self.data / "train"), train=True, augment=config.augment,
+        self.train_loader = make_loader(sources["train"], train=True, augment=config.augment,
                                         drop_last=True, **common)
-        self.val_loader = make_loader(str(self.data / "val"), train=False, augment="None", drop_last=False,
+        self.val_loader = make_loader(sources["val"], train=False, augment="None", drop_last=False,
                                       **common)
         self.classes = list(self.train_loader.classes)
         if list(self.val_loader.classes) != self.classes:
