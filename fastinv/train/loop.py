@@ -80,7 +80,8 @@ class Trainer:
                 split_source(root, split, config.backend, True, self.out)
         distributed.barrier(self.context)
         self.data = resolve_data(config)
-        sources = {split: split_source(self.data, split, config.backend, False, self.out) for split in ("train", "val")}
+        sources = {split: split_source(self.data, split, config.backend, False, self.out)
+                   for split in ("train", "val")}
 
         common = dict(backend=config.backend, batch_size=config.batch_size, image_size=config.image_size,
                       resize_size=config.resize_size, device=str(self.context.device), rank=self.context.rank,
@@ -120,7 +121,7 @@ class Trainer:
         path = self.out / ckpt.CHECKPOINT_NAME
         if not path.exists():
             if self.config.resume:
-                log.warning("--resume: no checkpoint at %s, starting from scratch", path)
+                log.info("resume: no checkpoint at %s yet, starting from scratch", path)
             return
         if not self.config.resume:
             raise FileExistsError(f"{path} exists: pass --resume to continue it, or choose another --out")
