@@ -79,6 +79,7 @@ def check_classes(checkpoint_classes: list[str] | None, num_classes: int, found:
 @torch.no_grad()
 def evaluate(config: EvalConfig, progress=None) -> dict[str, pd.DataFrame]:
     """Run the evaluation of ``config``; returns the tables (also written to ``config.out``)."""
+    # FIXME: one process only; ImageNet-scale validation would shard images across torchrun ranks.
     from fastinv.pipelines import make_loader
 
     path = Path(config.checkpoint).expanduser()
