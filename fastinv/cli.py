@@ -10,6 +10,8 @@ import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # name -> (module, one-line help). Each module defines add_arguments(parser) and run(args) -> int.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -28,6 +30,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def setup_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+
+@contextmanager
+def progress_bars(desc: str = "embedding", unit: str = "img") -> Iterator:
+    """A ``progress(total, initial) -> update`` factory for the library's long loops; every bar it
+    opened is closed on exit, also when the work is interrupted."""
+    from tqdm import tqdm
+
+    bars = []
+
+    def progress(total: int, initial: int = 0):
+        bar = tqdm(total=total, initial=initial, unit=unit, desc=desc, dynamic_ncols=True)
+        bars.append(bar)
+        return bar.update
+
+    try:
+        yield progress
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,22 +18,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from fastinv.cli import progress_bars
+
     from .study import DemoConfig, run_demo
-
-    bars = []
-
-    def sweep_progress(total: int, initial: int):
-        bar = tqdm(total=total, initial=initial, unit="img", desc="sweep", dynamic_ncols=True)
-        bars.append(bar)
-        return bar.update
 
     config = DemoConfig(out=args.out, image_size=args.image_size, epochs=args.epochs, samples=args.samples,
                         seed=args.seed, device=args.device, workers=args.workers)
-    try:
+    with progress_bars(desc="sweep") as sweep_progress:
         result = run_demo(config, progress=tqdm, sweep_progress=sweep_progress)
-    finally:
-        for bar in bars:
-            bar.close()
     for row in result["accuracy"]:
         print(f"{row['model']:>10}: validation top-1 {row['top1']:.3f}")
     print(result["finding"]["text"])

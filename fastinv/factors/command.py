@@ -43,24 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from fastinv.cli import progress_bars
 
     from .config import FactorsConfig
     from .study import run_study
 
     fields = {k: v for k, v in vars(args).items() if k in FactorsConfig.__dataclass_fields__}
     config = FactorsConfig(**fields)
-    bars = []
-
-    def progress(total: int, initial: int):
-        bar = tqdm(total=total, initial=initial, unit="img", desc="embedding", dynamic_ncols=True)
-        bars.append(bar)
-        return bar.update
-
-    try:
+    with progress_bars() as progress:
         run_dir, page = run_study(config, progress=progress)
-    finally:
-        for bar in bars:
-            bar.close()
     print(f"tables in {run_dir} (factors.csv, analyses.json); report: {page}")
     return 0

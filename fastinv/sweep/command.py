@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 EPILOG = """examples:
-  fastinv sweep --out runs/default                       # built-in photos, resnet18, paper grids
+  fastinv sweep --out runs/default                       # built-in data, resnet18, paper grids
   fastinv sweep --data DIR --model resnet18 --transforms paper --samples 64 --out RUN
   fastinv sweep --data DIR --model untrained=resnet18 --model trained=resnet18@ckpt.pth \\
                 --transforms rotate,translateX --magnitudes 50 --out RUN
@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--config", help="YAML file of sweep options (command-line flags override it)")
-    parser.add_argument("--data", help="image folder, ImageNet layout or flat (default: built-in photographs)")
+    parser.add_argument("--data", help="image folder, ImageNet layout or flat "
+                                       "(default: the built-in dataset's validation images)")
     parser.add_argument("--model", dest="models", action="append",
                         help="[label=]arch[@checkpoint]: timm name, tv:NAME for torchvision, or a checkpoint "
                              "file; repeat for several models (default: resnet18)")
@@ -26,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                              "identity to the extreme, or values 'a,b,c' for one transform")
     parser.add_argument("--samples", type=int, help="number of images measured (default: 64)")
     parser.add_argument("--seed", type=int, help="seed of the image choice and baseline partners (default: 0)")
-    parser.add_argument("--image-size", type=int, help="centre-crop size in px (default: 224)")
+    parser.add_argument("--image-size", type=int,
+                        help="centre-crop size in px (default: 224; the built-in data's 64 without --data)")
     parser.add_argument("--resize-size", type=int, help="short side before cropping (default: 256/224 x crop)")
     parser.add_argument("--pretrained", action="store_true", default=None,
                         help="load published timm/torchvision weights (needs the hub reachable)")
@@ -58,22 +60,12 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from fastinv.cli import progress_bars
 
     from .engine import run_sweep
 
     config = config_from_args(args)
-    bars = []
-
-    def progress(total: int, initial: int):
-        bar = tqdm(total=total, initial=initial, unit="img", desc="embedding", dynamic_ncols=True)
-        bars.append(bar)
-        return bar.update
-
-    try:
+    with progress_bars() as progress:
         root = run_sweep(config, progress=progress)
-    finally:
-        for bar in bars:
-            bar.close()
     print(f"results in {root} (scores.parquet, summary.csv); draw them with: fastinv report {root}")
     return 0

@@ -24,7 +24,8 @@ class SweepConfig:
     magnitudes: ``"paper"`` (the study's grids), a count N for dense grids from the identity to the
         family's extreme, or explicit values (one transform only).
     samples: images measured (a seeded random choice among readable images).
-    image_size / resize_size: centre crop in px after resizing the short side (default 256/224 x).
+    image_size / resize_size: centre crop in px after resizing the short side (default 224 and
+        256/224 x the crop; on the built-in data, its native size with no resize).
     batch_size: images per forward pass.
     """
 
@@ -34,7 +35,7 @@ class SweepConfig:
     magnitudes: str | int | list[float] = "paper"
     samples: int = 64
     seed: int = 0
-    image_size: int = 224
+    image_size: int | None = None
     resize_size: int | None = None
     pretrained: bool = False
     batch_size: int = 64
@@ -51,8 +52,11 @@ class SweepConfig:
             self.models = [m for m in self.models.split(",") if m]
         if not self.models:
             raise ValueError("no models given")
+        if self.image_size is None:
+            self.image_size = builtin_image_size() if self.data is None else 224
         if self.resize_size is None:
-            self.resize_size = round(self.image_size * 256 / 224)
+            same = self.data is None and self.image_size == builtin_image_size()
+            self.resize_size = self.image_size if same else round(self.image_size * 256 / 224)
         for name in ("samples", "image_size", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -90,6 +94,13 @@ class SweepConfig:
             raise ValueError(f"unknown sweep options in {path}: {', '.join(sorted(unknown))}")
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**data)
+
+
+def builtin_image_size() -> int:
+    """Side of the built-in dataset's images, the default data of a sweep."""
+    from fastinv.datasets import DatasetConfig
+
+    return DatasetConfig().image_size
 
 
 def parse_magnitudes(text: str) -> str | int | list[float]:
