@@ -66,10 +66,14 @@ def _pil_op(name: str, m: float, sign: int):
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     torch.manual_seed(0)
-    root = generate(tmp_path_factory.mktemp("bench") / "data",
-                    DatasetConfig(image_size=SIZE, train_per_class=1, val_per_class=2 * PAIRS))
+    root = generate(
+        tmp_path_factory.mktemp("bench") / "data",
+        DatasetConfig(image_size=SIZE, train_per_class=1, val_per_class=2 * PAIRS),
+    )
     records = [r for r in list_images(root / "val")[0] if r.label == 0][: 2 * PAIRS]
-    images, _, _ = decode_images(records, len(records), image_size=SIZE, resize_size=SIZE, workers=1)
+    images, _, _ = decode_images(
+        records, len(records), image_size=SIZE, resize_size=SIZE, workers=1
+    )
     embedder = load_embedder(MODEL)
     return images, embedder, resolve_candidates("autoaugment")
 
@@ -84,8 +88,12 @@ def reference_loop(images, embedder, candidates, mean, std):
         deltas = []
         for c in candidates:
             pil = [Image.fromarray(x.permute(1, 2, 0).numpy()) for x in x2]
-            moved = torch.stack([TF.to_tensor(_pil_op(c.transform.name, c.magnitude, random.choice([-1, 1]))(p))
-                                 for p in pil])
+            moved = torch.stack(
+                [
+                    TF.to_tensor(_pil_op(c.transform.name, c.magnitude, random.choice([-1, 1]))(p))
+                    for p in pil
+                ]
+            )
             deltas.append(cosine(z1, embedder(normalise(moved))) - cos0)
     return torch.stack(deltas)
 
@@ -93,7 +101,9 @@ def reference_loop(images, embedder, candidates, mean, std):
 def fastinv_loop(images, embedder, candidates):
     measure = PairEmbedder(embedder, torch.device("cpu"), 256, "auto")
     embeddings = measure.embed(images)
-    return class_deltas(measure, embeddings[:PAIRS], embeddings[PAIRS:], images[PAIRS:], candidates, "c0", 0, None)
+    return class_deltas(
+        measure, embeddings[:PAIRS], embeddings[PAIRS:], images[PAIRS:], candidates, "c0", 0, None
+    )
 
 
 def test_reference_style_loop(benchmark, setup):
@@ -101,16 +111,22 @@ def test_reference_style_loop(benchmark, setup):
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     embedder = embedder.eval()
-    benchmark.pedantic(reference_loop, args=(images, embedder, candidates, mean, std), rounds=2, iterations=1)
+    benchmark.pedantic(
+        reference_loop, args=(images, embedder, candidates, mean, std), rounds=2, iterations=1
+    )
     RESULTS["reference"] = benchmark.stats.stats.median
 
 
 def test_fastinv(benchmark, setup):
     images, embedder, candidates = setup
-    benchmark.pedantic(fastinv_loop, args=(images, embedder.eval(), candidates), rounds=2, iterations=1)
+    benchmark.pedantic(
+        fastinv_loop, args=(images, embedder.eval(), candidates), rounds=2, iterations=1
+    )
     RESULTS["fastinv"] = benchmark.stats.stats.median
     if "reference" in RESULTS:
         count = PAIRS * len(candidates)
-        print(f"\n{MODEL} {SIZE}px, {PAIRS} pairs x {len(candidates)} candidates on {torch.get_num_threads()} "
-              f"threads: reference-style {count / RESULTS['reference']:.0f} pairs*candidates/s, fastinv "
-              f"{count / RESULTS['fastinv']:.0f}/s, ratio {RESULTS['reference'] / RESULTS['fastinv']:.2f}x")
+        print(
+            f"\n{MODEL} {SIZE}px, {PAIRS} pairs x {len(candidates)} candidates on {torch.get_num_threads()} "
+            f"threads: reference-style {count / RESULTS['reference']:.0f} pairs*candidates/s, fastinv "
+            f"{count / RESULTS['fastinv']:.0f}/s, ratio {RESULTS['reference'] / RESULTS['fastinv']:.2f}x"
+        )

@@ -28,7 +28,7 @@ from torchvision.transforms import functional as TF
 
 from fastinv.models import load_embedder
 from fastinv.sweep import SweepConfig, run_sweep
-from fastinv.sweep.engine import normalisation
+from fastinv.sweep.measure import normalisation
 from fastinv.transforms import resolve_transforms
 
 MODEL = os.environ.get("FASTINV_BENCH_MODEL", "resnet18")
@@ -43,7 +43,9 @@ def folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("bench_images")
     rng = np.random.default_rng(0)
     for i in range(SAMPLES):
-        Image.fromarray(rng.integers(0, 255, (SIZE + 32, SIZE + 48, 3), dtype=np.uint8)).save(root / f"{i}.jpg")
+        Image.fromarray(rng.integers(0, 255, (SIZE + 32, SIZE + 48, 3), dtype=np.uint8)).save(
+            root / f"{i}.jpg"
+        )
     return root
 
 
@@ -91,12 +93,12 @@ def test_reference_loop(benchmark, folder):
 
 
 def test_fastinv_sweep(benchmark, folder, tmp_path, monkeypatch):
-    from fastinv.sweep import engine
+    from fastinv.sweep import measure
 
     # Time the model forwards inside the run itself, so the share outside them is measured under
     # the same machine load as the total.
     forward_seconds = []
-    original_forward = engine.Measurement._forward
+    original_forward = measure.Measurement._forward
 
     def timed_forward(self, batch):
         start = time.perf_counter()
@@ -104,9 +106,16 @@ def test_fastinv_sweep(benchmark, folder, tmp_path, monkeypatch):
         forward_seconds.append(time.perf_counter() - start)
         return out
 
-    monkeypatch.setattr(engine.Measurement, "_forward", timed_forward)
-    config = SweepConfig(models=[MODEL], data=str(folder), transforms=TRANSFORMS, samples=SAMPLES,
-                         image_size=SIZE, resize_size=SIZE + 32, out=str(tmp_path / "run"))
+    monkeypatch.setattr(measure.Measurement, "_forward", timed_forward)
+    config = SweepConfig(
+        models=[MODEL],
+        data=str(folder),
+        transforms=TRANSFORMS,
+        samples=SAMPLES,
+        image_size=SIZE,
+        resize_size=SIZE + 32,
+        out=str(tmp_path / "run"),
+    )
     start = time.perf_counter()
     benchmark.pedantic(run_sweep, args=(config,), rounds=1, iterations=1)
     elapsed = time.perf_counter() - start

@@ -41,8 +41,10 @@ def report():
     if not RESULTS:
         return
     base = RESULTS.get("torchvision")
-    print(f"\ntraining throughput, {DEVICE}, {platform.processor() or platform.machine()}, "
-          f"{len(os.sched_getaffinity(0))} cores, torch {torch.__version__}")
+    print(
+        f"\ntraining throughput, {DEVICE}, {platform.processor() or platform.machine()}, "
+        f"{len(os.sched_getaffinity(0))} cores, torch {torch.__version__}"
+    )
     print(f"{'backend':<12} {'images/s':>9} {'vs torchvision':>15}")
     for backend, rate in RESULTS.items():
         ratio = f"{rate / base:.2f}x" if base else "n/a"
@@ -53,10 +55,21 @@ def report():
 def test_training_epoch(benchmark, backend, data, tmp_path):
     if backend in OPTIONAL:
         pytest.importorskip(OPTIONAL[backend], reason=f"the {backend} backend is not installed")
-    config = TrainConfig(data=str(data), out=str(tmp_path / backend), backend=backend, augment="HC",
-                         arch="resnet10t", model_kwargs={"channels": [32, 64, 128, 256]}, image_size=64,
-                         batch_size=64, optimizer="adamw", lr=3e-3, epochs=100, device=DEVICE,
-                         workers=len(os.sched_getaffinity(0)))
+    config = TrainConfig(
+        data=str(data),
+        out=str(tmp_path / backend),
+        backend=backend,
+        augment="HC",
+        arch="resnet10t",
+        model_kwargs={"channels": [32, 64, 128, 256]},
+        image_size=64,
+        batch_size=64,
+        optimizer="adamw",
+        lr=3e-3,
+        epochs=100,
+        device=DEVICE,
+        workers=len(os.sched_getaffinity(0)),
+    )
     trainer = Trainer(config)
     epochs = itertools.count()
     row = benchmark.pedantic(lambda: trainer.train_epoch(next(epochs)), rounds=3, warmup_rounds=1)

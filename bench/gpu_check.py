@@ -1,8 +1,8 @@
 """GPU check sections called by ``bench/gpu_check.sh``; each prints one JSON object on stdout.
 
-    python bench/gpu_check.py kernels      # compiled Triton kernels against their twins
-    python bench/gpu_check.py models       # model-only throughput, bf16, channels-last
-    python bench/gpu_check.py jpegs DIR N  # N random JPEG images in DIR for the sweep section
+python bench/gpu_check.py kernels      # compiled Triton kernels against their twins
+python bench/gpu_check.py models       # model-only throughput, bf16, channels-last
+python bench/gpu_check.py jpegs DIR N  # N random JPEG images in DIR for the sweep section
 """
 
 from __future__ import annotations
@@ -25,20 +25,36 @@ def check_kernels() -> dict:
 
     generator = torch.Generator().manual_seed(0)
     images = torch.randint(0, 256, (8, 3, 224, 224), dtype=torch.uint8, generator=generator).cuda()
-    theta = torch.from_numpy(np.stack([affine_theta((224, 224), angle=a, scale=s, translate=(3.5, -2.0))
-                                       for a, s in [(0, 1), (27, 1.2), (90, 0.7), (-135, 1.0)]]))
+    theta = torch.from_numpy(
+        np.stack(
+            [
+                affine_theta((224, 224), angle=a, scale=s, translate=(3.5, -2.0))
+                for a, s in [(0, 1), (27, 1.2), (90, 0.7), (-135, 1.0)]
+            ]
+        )
+    )
     results = {}
     for interpolation in ("bilinear", "nearest"):
         for padding in ("zeros", "constant", "border", "reflection"):
-            kw = dict(interpolation=interpolation, padding=padding, fill=0.5, out_dtype=torch.float32)
+            kw = dict(
+                interpolation=interpolation, padding=padding, fill=0.5, out_dtype=torch.float32
+            )
             kernel = warp_affine(images, theta, backend="triton", **kw)
             twin = warp_affine(images, theta, backend="torch", **kw)
             diff = (kernel - twin).abs()
             # nearest may pick the other pixel at float32 half-pixel ties: report the share too
-            results[f"warp {interpolation} {padding}"] = {"max_abs": diff.max().item(),
-                                                          "share_above_1e-4": (diff > 1e-4).float().mean().item()}
-    magnitudes = {"brightness": [0.5, 1.5], "contrast": [0.3, 1.7], "saturation": [0.0, 2.0],
-                  "hue": [-0.3, 0.2], "posterize": [3.0, 6.0], "solarize": [0.3, 0.8]}
+            results[f"warp {interpolation} {padding}"] = {
+                "max_abs": diff.max().item(),
+                "share_above_1e-4": (diff > 1e-4).float().mean().item(),
+            }
+    magnitudes = {
+        "brightness": [0.5, 1.5],
+        "contrast": [0.3, 1.7],
+        "saturation": [0.0, 2.0],
+        "hue": [-0.3, 0.2],
+        "posterize": [3.0, 6.0],
+        "solarize": [0.3, 0.8],
+    }
     for op in APPEARANCE_OPS:
         kernel = adjust_appearance(images, op, magnitudes[op], backend="triton")
         twin = adjust_appearance(images, op, magnitudes[op], backend="torch")
@@ -49,7 +65,8 @@ def check_kernels() -> dict:
     results["worst_max_abs"] = max(v["max_abs"] for v in compared.values())
     # float32 coordinates on both sides, summed in different orders: 1e-4 on [0, 1] values
     results["ok"] = results["identity bit-exact"] and all(
-        v["max_abs"] < 1e-4 for k, v in compared.items() if "nearest" not in k)
+        v["max_abs"] < 1e-4 for k, v in compared.items() if "nearest" not in k
+    )
     return results
 
 
@@ -59,7 +76,12 @@ def check_models(batch: int = 256, steps: int = 10) -> dict:
 
     results = {}
     for name in ("resnet18", "resnet50", "vit_base_patch16_224"):
-        model = timm.create_model(name, pretrained=False).cuda().eval().to(memory_format=torch.channels_last)
+        model = (
+            timm.create_model(name, pretrained=False)
+            .cuda()
+            .eval()
+            .to(memory_format=torch.channels_last)
+        )
         x = torch.randn(batch, 3, 224, 224, device="cuda").to(memory_format=torch.channels_last)
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16):
             for _ in range(3):
@@ -69,7 +91,10 @@ def check_models(batch: int = 256, steps: int = 10) -> dict:
             for _ in range(steps):
                 model(x)
             torch.cuda.synchronize()
-        results[name] = {"images_per_s": batch * steps / (time.perf_counter() - start), "batch": batch}
+        results[name] = {
+            "images_per_s": batch * steps / (time.perf_counter() - start),
+            "batch": batch,
+        }
         del model
         torch.cuda.empty_cache()
     return results

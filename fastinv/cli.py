@@ -17,19 +17,42 @@ from contextlib import contextmanager
 COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("fastinv.sweep.command", "measure invariance of models over transformation grids"),
     "report": ("fastinv.report.command", "draw figures and an HTML page from a run directory"),
-    "transforms": ("fastinv.transforms.command", "list the transform registry with units and grids"),
-    "dataset": ("fastinv.datasets.command", "write the built-in dataset with known factors of variation"),
-    "convert": ("fastinv.pipelines.command", "write an image folder to an FFCV .beton file for the ffcv loader"),
-    "factors": ("fastinv.factors.command", "per-class factors of variation, alignment with invariance, ImageNet-X"),
-    "train": ("fastinv.train.command", "train a timm model under an augmentation configuration (DDP via torchrun)"),
-    "eval": ("fastinv.evaluate.command", "accuracy, per-class accuracy and test-time zoom of a checkpoint"),
-    "demo": ("fastinv.demo.command", "train None/T/HC on the built-in dataset, measure invariance, one report"),
+    "transforms": (
+        "fastinv.transforms.command",
+        "list the transform registry with units and grids",
+    ),
+    "dataset": (
+        "fastinv.datasets.command",
+        "write the built-in dataset with known factors of variation",
+    ),
+    "convert": (
+        "fastinv.pipelines.command",
+        "write an image folder to an FFCV .beton file for the ffcv loader",
+    ),
+    "factors": (
+        "fastinv.factors.command",
+        "per-class factors of variation, alignment with invariance, ImageNet-X",
+    ),
+    "train": (
+        "fastinv.train.command",
+        "train a timm model under an augmentation configuration (DDP via torchrun)",
+    ),
+    "eval": (
+        "fastinv.evaluate.command",
+        "accuracy, per-class accuracy and test-time zoom of a checkpoint",
+    ),
+    "demo": (
+        "fastinv.demo.command",
+        "train None/T/HC on the built-in dataset, measure invariance, one report",
+    ),
 }
 
 
 def setup_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity < 0 else logging.INFO if verbosity == 0 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S"
+    )
 
 
 @contextmanager
@@ -57,12 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fastinv",
         description="Fast invariance studies of image classifiers (see README.md).",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=help_text, description=help_text,
-                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        sub = subparsers.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
         sub.set_defaults(_module=module_name)
         importlib.import_module(module_name).add_arguments(sub)
     return parser
@@ -80,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fastinv {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"fastinv {args.command}: interrupted; finished cells are saved, rerun to resume", file=sys.stderr)
+        print(
+            f"fastinv {args.command}: interrupted; finished cells are saved, rerun to resume",
+            file=sys.stderr,
+        )
         return 130
 
 

@@ -68,7 +68,9 @@ def relative_invariance(
         ``distance_cos, baseline_cos, invariance_cos`` and the ``_l2`` triple, float64 [N] each.
     """
     if original.shape != transformed.shape:
-        raise ValueError(f"embedding shapes differ: {tuple(original.shape)} vs {tuple(transformed.shape)}")
+        raise ValueError(
+            f"embedding shapes differ: {tuple(original.shape)} vs {tuple(transformed.shape)}"
+        )
     partner = torch.as_tensor(np.array(partner), dtype=torch.long, device=transformed.device)
     out = {}
     for name, distance in (("cos", cosine_distance), ("l2", l2_distance)):
@@ -94,7 +96,9 @@ def summarize(
             values = group[f"invariance_{name}"].to_numpy()
             row[f"mean_{name}"] = float(values.mean())
             row[f"median_{name}"] = float(np.median(values))
-            row[f"q25_{name}"], row[f"q75_{name}"] = (float(v) for v in np.percentile(values, [25, 75]))
+            row[f"q25_{name}"], row[f"q75_{name}"] = (
+                float(v) for v in np.percentile(values, [25, 75])
+            )
             for p in percentiles:
                 row[f"p{p:g}_{name}"] = float(np.percentile(values, p))
             row[f"median_baseline_{name}"] = float(group[f"baseline_{name}"].median())
@@ -119,15 +123,21 @@ def invariance_gap(
     models = set(summary["model"])
     for name in (model, reference):
         if name not in models:
-            raise ValueError(f"model {name!r} not in the summary; models: {', '.join(sorted(models))}")
+            raise ValueError(
+                f"model {name!r} not in the summary; models: {', '.join(sorted(models))}"
+            )
     column = f"median_{distance}"
     selected = summary[summary["magnitude_index"].isin(list(indices))]
-    table = selected.pivot_table(index="transform", columns="model", values=column, aggfunc="mean", sort=False)
-    out = pd.DataFrame({
-        "transform": table.index,
-        "gap": (table[model] - table[reference]).to_numpy(),
-        "model_median": table[model].to_numpy(),
-        "reference_median": table[reference].to_numpy(),
-    })
+    table = selected.pivot_table(
+        index="transform", columns="model", values=column, aggfunc="mean", sort=False
+    )
+    out = pd.DataFrame(
+        {
+            "transform": table.index,
+            "gap": (table[model] - table[reference]).to_numpy(),
+            "model_median": table[model].to_numpy(),
+            "reference_median": table[reference].to_numpy(),
+        }
+    )
     out["indices"] = ",".join(map(str, indices))
     return out.reset_index(drop=True)

@@ -43,7 +43,11 @@ class ModelSpec:
         if not (arch or checkpoint):
             raise ValueError(f"empty model spec {spec!r}; expected [label=]arch[@checkpoint]")
         default_label = arch or Path(checkpoint).stem
-        return cls(label or default_label, arch or None, Path(checkpoint).expanduser() if checkpoint else None)
+        return cls(
+            label or default_label,
+            arch or None,
+            Path(checkpoint).expanduser() if checkpoint else None,
+        )
 
     def __str__(self) -> str:
         body = "@".join(x for x in (self.arch or "", str(self.checkpoint or "")) if x)
@@ -102,7 +106,9 @@ def read_checkpoint(path: Path) -> dict:
         # refuses; the file is the user's own, so the full unpickler is acceptable here.
         payload = torch.load(path, map_location="cpu", weights_only=False)
     if not isinstance(payload, dict):
-        raise ValueError(f"checkpoint {str(path)!r} holds a {type(payload).__name__}, not a state dict")
+        raise ValueError(
+            f"checkpoint {str(path)!r} holds a {type(payload).__name__}, not a state dict"
+        )
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(payload.get(key), dict):
             return {**payload, "state_dict": _strip_prefixes(payload[key])}
@@ -111,17 +117,23 @@ def read_checkpoint(path: Path) -> dict:
 
 def _classifier_classes(state_dict: dict) -> int | None:
     """Number of classes read off the last 2-D weight whose name looks like a classifier head."""
-    heads = [k for k, v in state_dict.items() if v.ndim == 2 and re.search(r"(fc|head|classifier)", k)]
+    heads = [
+        k for k, v in state_dict.items() if v.ndim == 2 and re.search(r"(fc|head|classifier)", k)
+    ]
     return int(state_dict[heads[-1]].shape[0]) if heads else None
 
 
-def _create_timm(arch: str, pretrained: bool, num_classes: int | None, model_kwargs: dict) -> nn.Module:
+def _create_timm(
+    arch: str, pretrained: bool, num_classes: int | None, model_kwargs: dict
+) -> nn.Module:
     import timm
 
     if not timm.is_model(arch):
         close = timm.list_models(f"*{arch}*")[:15]
         hint = f"; similar: {', '.join(close)}" if close else "; see timm.list_models()"
-        raise ValueError(f"unknown model {arch!r} (not a timm architecture, prefix 'tv:' for torchvision){hint}")
+        raise ValueError(
+            f"unknown model {arch!r} (not a timm architecture, prefix 'tv:' for torchvision){hint}"
+        )
     kwargs = dict(model_kwargs)
     if num_classes is not None:
         kwargs["num_classes"] = num_classes
@@ -133,7 +145,9 @@ def _create_torchvision(arch: str, pretrained: bool, num_classes: int | None) ->
 
     name = arch.split(":", 1)[1]
     if name not in torchvision.models.list_models():
-        raise ValueError(f"unknown torchvision model {name!r}; valid: {', '.join(torchvision.models.list_models())}")
+        raise ValueError(
+            f"unknown torchvision model {name!r}; valid: {', '.join(torchvision.models.list_models())}"
+        )
     kwargs = {} if num_classes is None or pretrained else {"num_classes": num_classes}
     model = torchvision.models.get_model(name, weights="DEFAULT" if pretrained else None, **kwargs)
     # Replace the last linear layer with Identity so the output is the pooled embedding.
@@ -145,7 +159,9 @@ def _create_torchvision(arch: str, pretrained: bool, num_classes: int | None) ->
         if isinstance(layer, nn.Sequential) and isinstance(layer[-1], nn.Linear):
             layer[-1] = nn.Identity()
             return model
-    raise NotImplementedError(f"no known classifier head on torchvision model {name!r}; use its timm version")
+    raise NotImplementedError(
+        f"no known classifier head on torchvision model {name!r}; use its timm version"
+    )
 
 
 def load_embedder(spec: ModelSpec | str, *, pretrained: bool = False, seed: int = 0) -> Embedder:
@@ -154,8 +170,10 @@ def load_embedder(spec: ModelSpec | str, *, pretrained: bool = False, seed: int 
     checkpoint = read_checkpoint(spec.checkpoint) if spec.checkpoint else None
     arch = spec.arch or (checkpoint or {}).get("arch")
     if arch is None:
-        raise ValueError(f"checkpoint {str(spec.checkpoint)!r} does not record its architecture; "
-                         f"give it as ARCH@{spec.checkpoint}")
+        raise ValueError(
+            f"checkpoint {str(spec.checkpoint)!r} does not record its architecture; "
+            f"give it as ARCH@{spec.checkpoint}"
+        )
     num_classes = None
     if checkpoint is not None:
         num_classes = checkpoint.get("num_classes") or _classifier_classes(checkpoint["state_dict"])
@@ -165,8 +183,12 @@ def load_embedder(spec: ModelSpec | str, *, pretrained: bool = False, seed: int 
     if is_torchvision:
         model = _create_torchvision(arch, pretrained and checkpoint is None, num_classes)
     else:
-        model = _create_timm(arch, pretrained and checkpoint is None, num_classes,
-                             (checkpoint or {}).get("model_kwargs") or {})
+        model = _create_timm(
+            arch,
+            pretrained and checkpoint is None,
+            num_classes,
+            (checkpoint or {}).get("model_kwargs") or {},
+        )
 
     if checkpoint is not None:
         state = checkpoint["state_dict"]

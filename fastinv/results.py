@@ -71,10 +71,24 @@ def safe_name(name: str) -> str:
 def _git_version() -> dict:
     root = Path(__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=5).stdout.strip() != ""
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = (
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+            != ""
+        )
         return {"git_commit": commit, "git_dirty": dirty}
     except (OSError, subprocess.SubprocessError):
         return {"git_commit": None, "git_dirty": None}
@@ -85,7 +99,16 @@ def provenance() -> dict:
     from importlib import metadata
 
     versions = {}
-    for package in ("fastinv", "torch", "torchvision", "timm", "numpy", "pandas", "pyarrow", "triton"):
+    for package in (
+        "fastinv",
+        "torch",
+        "torchvision",
+        "timm",
+        "numpy",
+        "pandas",
+        "pyarrow",
+        "triton",
+    ):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -111,19 +134,26 @@ class RunDirectory:
         self.config_path = self.root / "config.yaml"
         if self.config_path.exists():
             saved = yaml.safe_load(self.config_path.read_text()) or {}
-            differing = sorted(k for k in set(saved.get("science", {})) | set(science)
-                               if saved.get("science", {}).get(k) != science.get(k))
+            differing = sorted(
+                k
+                for k in set(saved.get("science", {})) | set(science)
+                if saved.get("science", {}).get(k) != science.get(k)
+            )
             if differing:
-                details = "; ".join(f"{k}: {saved.get('science', {}).get(k)!r} -> {science.get(k)!r}"
-                                    for k in differing[:6])
+                details = "; ".join(
+                    f"{k}: {saved.get('science', {}).get(k)!r} -> {science.get(k)!r}"
+                    for k in differing[:6]
+                )
                 raise ValueError(
                     f"run directory {str(self.root)!r} holds a sweep with another configuration "
                     f"({details}); choose a new --out or rerun with the same settings"
                 )
         else:
             self.root.mkdir(parents=True, exist_ok=True)
-            write_text(yaml.safe_dump({"science": science, "config": full_config}, sort_keys=False),
-                       self.config_path)
+            write_text(
+                yaml.safe_dump({"science": science, "config": full_config}, sort_keys=False),
+                self.config_path,
+            )
 
     def cell_path(self, model: str, transform: str) -> Path:
         return self.root / "cells" / safe_name(model) / f"{safe_name(transform)}.parquet"

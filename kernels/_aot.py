@@ -39,22 +39,57 @@ def _signature(fn, types, constexprs):
 
 
 def _warp_spec(in_dtype, out_dtype, channels, bilinear, padding):
-    constexprs = {"C": channels, "BILINEAR": bilinear, "PADDING": PADDING_CODES[padding],
-                  "IN_UINT8": in_dtype == "uint8", "OUT_UINT8": out_dtype == "uint8",
-                  "NORMALISE": out_dtype != "uint8", "BLOCK": WARP_BLOCK}
-    types = (_POINTER[in_dtype], "*fp32", "*fp32", "*fp32", "*fp32", _POINTER[out_dtype],
-             "i32", "i32", "i32", "i32", "i32", "i32") + _STRIDES
+    constexprs = {
+        "C": channels,
+        "BILINEAR": bilinear,
+        "PADDING": PADDING_CODES[padding],
+        "IN_UINT8": in_dtype == "uint8",
+        "OUT_UINT8": out_dtype == "uint8",
+        "NORMALISE": out_dtype != "uint8",
+        "BLOCK": WARP_BLOCK,
+    }
+    types = (
+        _POINTER[in_dtype],
+        "*fp32",
+        "*fp32",
+        "*fp32",
+        "*fp32",
+        _POINTER[out_dtype],
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+    ) + _STRIDES
     name = f"warp {in_dtype}->{out_dtype} C={channels} {'bilinear' if bilinear else 'nearest'} {padding}"
     return name, warp_affine_kernel, _signature(warp_affine_kernel, types, constexprs), constexprs
 
 
 def _appearance_spec(op, in_dtype, out_dtype, channels):
     spec = APPEARANCE_OPS[op]
-    constexprs = {"C": channels, "OP": spec.code, "NEEDS_STATS": spec.needs_stats,
-                  "IN_UINT8": in_dtype == "uint8", "OUT_UINT8": out_dtype == "uint8",
-                  "NORMALISE": out_dtype != "uint8", "BLOCK": APPEARANCE_BLOCK}
-    types = (_POINTER[in_dtype], "*fp32", "*fp32", "*fp32", "*fp32", _POINTER[out_dtype],
-             "i32", "i32", "i32", "i32", "i32") + _STRIDES
+    constexprs = {
+        "C": channels,
+        "OP": spec.code,
+        "NEEDS_STATS": spec.needs_stats,
+        "IN_UINT8": in_dtype == "uint8",
+        "OUT_UINT8": out_dtype == "uint8",
+        "NORMALISE": out_dtype != "uint8",
+        "BLOCK": APPEARANCE_BLOCK,
+    }
+    types = (
+        _POINTER[in_dtype],
+        "*fp32",
+        "*fp32",
+        "*fp32",
+        "*fp32",
+        _POINTER[out_dtype],
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+        "i32",
+    ) + _STRIDES
     name = f"appearance {op} {in_dtype}->{out_dtype} C={channels}"
     fn = adjust_appearance_kernel
     return name, fn, _signature(fn, types, constexprs), constexprs
@@ -94,8 +129,13 @@ def compile_all(archs=(80, 90)):
             start = time.perf_counter()
             source = triton.compiler.ASTSource(fn=fn, signature=signature, constexprs=constexprs)
             compiled = triton.compile(source, target=GPUTarget("cuda", arch, 32))
-            yield {"name": name, "arch": arch, "seconds": round(time.perf_counter() - start, 3),
-                   "cubin_bytes": len(compiled.asm["cubin"]), "kernel": compiled.metadata.name}
+            yield {
+                "name": name,
+                "arch": arch,
+                "seconds": round(time.perf_counter() - start, 3),
+                "cubin_bytes": len(compiled.asm["cubin"]),
+                "kernel": compiled.metadata.name,
+            }
 
 
 def main(argv=None):

@@ -18,7 +18,9 @@ def check_images(images: torch.Tensor) -> None:
 
 def check_out_dtype(out_dtype: torch.dtype) -> None:
     if out_dtype not in OUT_DTYPES:
-        raise ValueError(f"out_dtype {out_dtype} not supported; valid: {', '.join(map(str, OUT_DTYPES))}")
+        raise ValueError(
+            f"out_dtype {out_dtype} not supported; valid: {', '.join(map(str, OUT_DTYPES))}"
+        )
 
 
 def channel_stats(
@@ -106,11 +108,20 @@ def check_out_size(out_size, images: torch.Tensor) -> tuple[int, int]:
     return out_h, out_w
 
 
-def empty_output(n: int, channels: int, height: int, width: int, out_dtype: torch.dtype,
-                 channels_last: bool, device: torch.device) -> torch.Tensor:
+def empty_output(
+    n: int,
+    channels: int,
+    height: int,
+    width: int,
+    out_dtype: torch.dtype,
+    channels_last: bool,
+    device: torch.device,
+) -> torch.Tensor:
     """Uninitialised [N, C, H, W] output in the requested memory format."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    return torch.empty((n, channels, height, width), dtype=out_dtype, device=device, memory_format=fmt)
+    return torch.empty(
+        (n, channels, height, width), dtype=out_dtype, device=device, memory_format=fmt
+    )
 
 
 def to_unit_float(images: torch.Tensor) -> torch.Tensor:

@@ -49,8 +49,17 @@ def to_unit(value, IN_UINT8: tl.constexpr):
 
 
 @triton.jit
-def store_finished(out, offsets, values, mask, mean_ptr, std_ptr, c,
-                   OUT_UINT8: tl.constexpr, NORMALISE: tl.constexpr):
+def store_finished(
+    out,
+    offsets,
+    values,
+    mask,
+    mean_ptr,
+    std_ptr,
+    c,
+    OUT_UINT8: tl.constexpr,
+    NORMALISE: tl.constexpr,
+):
     """Write float32 values on [0, 1] as ``_layout.finish`` does: uint8 levels or (v - mean) / std."""
     if OUT_UINT8:
         level = tl.minimum(tl.maximum(round_half_even(values * 255.0), 0.0), 255.0)

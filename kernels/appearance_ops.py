@@ -70,7 +70,11 @@ def resolve_op(op: str, channels: int, magnitudes: torch.Tensor) -> AppearanceOp
         values = magnitudes.detach().to("cpu", torch.float64)
         bad = values[~((values >= low) & (values <= high))]
         if bad.numel():
-            raise ValueError(f"magnitude {bad[0].item():g} out of range [{low:g}, {high:g}] for op {op!r}")
+            raise ValueError(
+                f"magnitude {bad[0].item():g} out of range [{low:g}, {high:g}] for op {op!r}"
+            )
         if spec.integer and bool((values != values.round()).any()):
-            raise ValueError(f"magnitudes of op {op!r} must be whole numbers, got {values.flatten().tolist()}")
+            raise ValueError(
+                f"magnitudes of op {op!r} must be whole numbers, got {values.flatten().tolist()}"
+            )
     return spec

@@ -31,8 +31,20 @@ def _grey(r, g, b):
 
 
 @triton.jit
-def image_stats_kernel(src, stats, H, W, stride_b, stride_c, stride_h, stride_w, stats_stride,
-                       C: tl.constexpr, IN_UINT8: tl.constexpr, BLOCK: tl.constexpr):
+def image_stats_kernel(
+    src,
+    stats,
+    H,
+    W,
+    stride_b,
+    stride_c,
+    stride_h,
+    stride_w,
+    stats_stride,
+    C: tl.constexpr,
+    IN_UINT8: tl.constexpr,
+    BLOCK: tl.constexpr,
+):
     """One program per image: column 0 of ``stats`` gets the mean grey level on [0, 1]."""
     b = tl.program_id(0)
     base = b.to(tl.int64) * stride_b
@@ -84,12 +96,15 @@ def _hue(r, g, b, shift):
     q = tl.minimum(tl.maximum((1.0 - saturation * frac) * value, 0.0), 1.0)
     t = tl.minimum(tl.maximum((saturation * frac + (1.0 - saturation)) * value, 0.0), 1.0)
     # (r, g, b) per sector 0..5: (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q).
-    r_out = tl.where((sector == 0) | (sector == 5), value,
-                     tl.where(sector == 1, q, tl.where(sector == 4, t, p)))
-    g_out = tl.where((sector == 1) | (sector == 2), value,
-                     tl.where(sector == 0, t, tl.where(sector == 3, q, p)))
-    b_out = tl.where((sector == 3) | (sector == 4), value,
-                     tl.where(sector == 2, t, tl.where(sector == 5, q, p)))
+    r_out = tl.where(
+        (sector == 0) | (sector == 5), value, tl.where(sector == 1, q, tl.where(sector == 4, t, p))
+    )
+    g_out = tl.where(
+        (sector == 1) | (sector == 2), value, tl.where(sector == 0, t, tl.where(sector == 3, q, p))
+    )
+    b_out = tl.where(
+        (sector == 3) | (sector == 4), value, tl.where(sector == 2, t, tl.where(sector == 5, q, p))
+    )
     keep = shift == 0.0
     return tl.where(keep, r, r_out), tl.where(keep, g, g_out), tl.where(keep, b, b_out)
 
@@ -115,12 +130,32 @@ def _apply_op(x, magnitude, grey, grey_mean, OP: tl.constexpr):
 
 @triton.jit
 def adjust_appearance_kernel(
-    src, magnitudes, stats, mean, std, out,
-    H, W, M, magnitude_batch_stride, stats_stride,
-    in_stride_b, in_stride_c, in_stride_h, in_stride_w,
-    out_stride_n, out_stride_c, out_stride_h, out_stride_w,
-    C: tl.constexpr, OP: tl.constexpr, NEEDS_STATS: tl.constexpr, IN_UINT8: tl.constexpr,
-    OUT_UINT8: tl.constexpr, NORMALISE: tl.constexpr, BLOCK: tl.constexpr,
+    src,
+    magnitudes,
+    stats,
+    mean,
+    std,
+    out,
+    H,
+    W,
+    M,
+    magnitude_batch_stride,
+    stats_stride,
+    in_stride_b,
+    in_stride_c,
+    in_stride_h,
+    in_stride_w,
+    out_stride_n,
+    out_stride_c,
+    out_stride_h,
+    out_stride_w,
+    C: tl.constexpr,
+    OP: tl.constexpr,
+    NEEDS_STATS: tl.constexpr,
+    IN_UINT8: tl.constexpr,
+    OUT_UINT8: tl.constexpr,
+    NORMALISE: tl.constexpr,
+    BLOCK: tl.constexpr,
 ):
     pair = tl.program_id(1)  # b * M + m
     b = pair // M
@@ -132,7 +167,9 @@ def adjust_appearance_kernel(
     magnitude = tl.load(magnitudes + b * magnitude_batch_stride + m)
     grey_mean = tl.load(stats + b * stats_stride) if NEEDS_STATS else 0.0
 
-    in_offsets = b.to(tl.int64) * in_stride_b + y.to(tl.int64) * in_stride_h + x.to(tl.int64) * in_stride_w
+    in_offsets = (
+        b.to(tl.int64) * in_stride_b + y.to(tl.int64) * in_stride_h + x.to(tl.int64) * in_stride_w
+    )
     out_base = out + pair.to(tl.int64) * out_stride_n
     out_offsets = y.to(tl.int64) * out_stride_h + x.to(tl.int64) * out_stride_w
     if C == 3 and (OP == 4 or OP == 5):  # ops that mix the channels of a pixel
@@ -147,16 +184,30 @@ def adjust_appearance_kernel(
             g = _apply_op(g, magnitude, grey, grey_mean, OP)
             bl = _apply_op(bl, magnitude, grey, grey_mean, OP)
         store_finished(out_base, out_offsets, r, mask, mean, std, 0, OUT_UINT8, NORMALISE)
-        store_finished(out_base + out_stride_c, out_offsets, g, mask, mean, std, 1, OUT_UINT8, NORMALISE)
-        store_finished(out_base + 2 * out_stride_c, out_offsets, bl, mask, mean, std, 2, OUT_UINT8,
-                       NORMALISE)
+        store_finished(
+            out_base + out_stride_c, out_offsets, g, mask, mean, std, 1, OUT_UINT8, NORMALISE
+        )
+        store_finished(
+            out_base + 2 * out_stride_c, out_offsets, bl, mask, mean, std, 2, OUT_UINT8, NORMALISE
+        )
     else:
         for c in tl.static_range(C):
-            value = to_unit(tl.load(src + in_offsets + c * in_stride_c, mask=mask, other=0), IN_UINT8)
+            value = to_unit(
+                tl.load(src + in_offsets + c * in_stride_c, mask=mask, other=0), IN_UINT8
+            )
             if OP != 4 and OP != 5:  # saturation and hue leave one channel as it is
                 value = _apply_op(value, magnitude, value, grey_mean, OP)
-            store_finished(out_base + c * out_stride_c, out_offsets, value, mask, mean, std, c,
-                           OUT_UINT8, NORMALISE)
+            store_finished(
+                out_base + c * out_stride_c,
+                out_offsets,
+                value,
+                mask,
+                mean,
+                std,
+                c,
+                OUT_UINT8,
+                NORMALISE,
+            )
 
 
 def image_stats_triton(images: torch.Tensor) -> torch.Tensor:
@@ -164,8 +215,17 @@ def image_stats_triton(images: torch.Tensor) -> torch.Tensor:
     B, C, H, W = images.shape
     stats = torch.zeros(B, STATS_COLUMNS, dtype=torch.float32, device=images.device)
     if B and H * W:
-        image_stats_kernel[(B,)](images, stats, H, W, *images.stride(), stats.stride(0),
-                                 C=C, IN_UINT8=images.dtype == torch.uint8, BLOCK=STATS_BLOCK)
+        image_stats_kernel[(B,)](
+            images,
+            stats,
+            H,
+            W,
+            *images.stride(),
+            stats.stride(0),
+            C=C,
+            IN_UINT8=images.dtype == torch.uint8,
+            BLOCK=STATS_BLOCK,
+        )
     return stats
 
 
@@ -201,11 +261,25 @@ def adjust_appearance_triton(
     stats = image_stats_triton(images) if spec.needs_stats else magnitudes
     grid = (triton.cdiv(H * W, BLOCK), B * M)
     adjust_appearance_kernel[grid](
-        images, magnitudes, stats, mean_t if mean_t is not None else magnitudes,
-        std_t if std_t is not None else magnitudes, out,
-        H, W, M, 0 if magnitudes.shape[0] == 1 else M, stats.stride(0),
-        *images.stride(), *out.stride(),
-        C=C, OP=spec.code, NEEDS_STATS=spec.needs_stats, IN_UINT8=images.dtype == torch.uint8,
-        OUT_UINT8=out_dtype == torch.uint8, NORMALISE=mean_t is not None, BLOCK=BLOCK,
+        images,
+        magnitudes,
+        stats,
+        mean_t if mean_t is not None else magnitudes,
+        std_t if std_t is not None else magnitudes,
+        out,
+        H,
+        W,
+        M,
+        0 if magnitudes.shape[0] == 1 else M,
+        stats.stride(0),
+        *images.stride(),
+        *out.stride(),
+        C=C,
+        OP=spec.code,
+        NEEDS_STATS=spec.needs_stats,
+        IN_UINT8=images.dtype == torch.uint8,
+        OUT_UINT8=out_dtype == torch.uint8,
+        NORMALISE=mean_t is not None,
+        BLOCK=BLOCK,
     )
     return out

@@ -27,7 +27,14 @@ from collections.abc import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
-from ._layout import channel_stats, check_images, check_magnitudes, check_out_dtype, finish, to_unit_float
+from ._layout import (
+    channel_stats,
+    check_images,
+    check_magnitudes,
+    check_out_dtype,
+    finish,
+    to_unit_float,
+)
 from .appearance_ops import STAT_GREY_MEAN, STATS_COLUMNS, resolve_op
 
 # ITU-R 601-2 luma, as torchvision's rgb_to_grayscale.
@@ -102,7 +109,9 @@ def _hue(x, shift, stats):
     t = ((saturation * frac + (1.0 - saturation)) * value).clamp(0.0, 1.0)
     # (r, g, b) per sector 0..5: (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q).
     choices = torch.stack([value, p, q, t])  # [4, B, H, W]
-    table = torch.tensor([[0, 2, 1, 1, 3, 0], [3, 0, 0, 2, 1, 1], [1, 1, 3, 0, 0, 2]], device=x.device)
+    table = torch.tensor(
+        [[0, 2, 1, 1, 3, 0], [3, 0, 0, 2, 1, 1], [1, 1, 3, 0, 0, 2]], device=x.device
+    )
     pick = table[:, sector.long()]  # [3, B, H, W]
     out = torch.gather(choices, 0, pick).permute(1, 0, 2, 3)
     # torchvision returns the input unchanged for a zero shift; so does every kernel here.

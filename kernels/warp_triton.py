@@ -51,8 +51,20 @@ def _fold(coord, size, PADDING: tl.constexpr):
 
 
 @triton.jit
-def _tap(src, base, ix, iy, W, H, stride_h, stride_w, fill_value, mask,
-         PADDING: tl.constexpr, IN_UINT8: tl.constexpr):
+def _tap(
+    src,
+    base,
+    ix,
+    iy,
+    W,
+    H,
+    stride_h,
+    stride_w,
+    fill_value,
+    mask,
+    PADDING: tl.constexpr,
+    IN_UINT8: tl.constexpr,
+):
     """Input values at integer taps, scaled to [0, 1]; taps outside read 0 or the fill."""
     inside = (ix >= 0) & (ix < W) & (iy >= 0) & (iy < H)
     offsets = base + iy.to(tl.int64) * stride_h + ix.to(tl.int64) * stride_w
@@ -64,12 +76,33 @@ def _tap(src, base, ix, iy, W, H, stride_h, stride_w, fill_value, mask,
 
 @triton.jit
 def warp_affine_kernel(
-    src, theta, fill, mean, std, out,
-    H, W, out_h, out_w, M, theta_batch_stride,
-    in_stride_b, in_stride_c, in_stride_h, in_stride_w,
-    out_stride_n, out_stride_c, out_stride_h, out_stride_w,
-    C: tl.constexpr, BILINEAR: tl.constexpr, PADDING: tl.constexpr, IN_UINT8: tl.constexpr,
-    OUT_UINT8: tl.constexpr, NORMALISE: tl.constexpr, BLOCK: tl.constexpr,
+    src,
+    theta,
+    fill,
+    mean,
+    std,
+    out,
+    H,
+    W,
+    out_h,
+    out_w,
+    M,
+    theta_batch_stride,
+    in_stride_b,
+    in_stride_c,
+    in_stride_h,
+    in_stride_w,
+    out_stride_n,
+    out_stride_c,
+    out_stride_h,
+    out_stride_w,
+    C: tl.constexpr,
+    BILINEAR: tl.constexpr,
+    PADDING: tl.constexpr,
+    IN_UINT8: tl.constexpr,
+    OUT_UINT8: tl.constexpr,
+    NORMALISE: tl.constexpr,
+    BLOCK: tl.constexpr,
 ):
     pair = tl.program_id(1)  # b * M + m
     b = pair // M
@@ -110,19 +143,88 @@ def warp_affine_kernel(
         fill_value = tl.load(fill + c) if PADDING == 1 else 0.0
         base = in_base + c * in_stride_c
         if BILINEAR:
-            value = w00 * _tap(src, base, ix, iy, W, H, in_stride_h, in_stride_w, fill_value, mask,
-                               PADDING, IN_UINT8)
-            value += w01 * _tap(src, base, ix, iy + 1, W, H, in_stride_h, in_stride_w, fill_value,
-                                mask, PADDING, IN_UINT8)
-            value += w10 * _tap(src, base, ix + 1, iy, W, H, in_stride_h, in_stride_w, fill_value,
-                                mask, PADDING, IN_UINT8)
-            value += w11 * _tap(src, base, ix + 1, iy + 1, W, H, in_stride_h, in_stride_w,
-                                fill_value, mask, PADDING, IN_UINT8)
+            value = w00 * _tap(
+                src,
+                base,
+                ix,
+                iy,
+                W,
+                H,
+                in_stride_h,
+                in_stride_w,
+                fill_value,
+                mask,
+                PADDING,
+                IN_UINT8,
+            )
+            value += w01 * _tap(
+                src,
+                base,
+                ix,
+                iy + 1,
+                W,
+                H,
+                in_stride_h,
+                in_stride_w,
+                fill_value,
+                mask,
+                PADDING,
+                IN_UINT8,
+            )
+            value += w10 * _tap(
+                src,
+                base,
+                ix + 1,
+                iy,
+                W,
+                H,
+                in_stride_h,
+                in_stride_w,
+                fill_value,
+                mask,
+                PADDING,
+                IN_UINT8,
+            )
+            value += w11 * _tap(
+                src,
+                base,
+                ix + 1,
+                iy + 1,
+                W,
+                H,
+                in_stride_h,
+                in_stride_w,
+                fill_value,
+                mask,
+                PADDING,
+                IN_UINT8,
+            )
         else:
-            value = _tap(src, base, ix, iy, W, H, in_stride_h, in_stride_w, fill_value, mask,
-                         PADDING, IN_UINT8)
-        store_finished(out + out_base + c * out_stride_c, out_offsets, value, mask, mean, std, c,
-                       OUT_UINT8, NORMALISE)
+            value = _tap(
+                src,
+                base,
+                ix,
+                iy,
+                W,
+                H,
+                in_stride_h,
+                in_stride_w,
+                fill_value,
+                mask,
+                PADDING,
+                IN_UINT8,
+            )
+        store_finished(
+            out + out_base + c * out_stride_c,
+            out_offsets,
+            value,
+            mask,
+            mean,
+            std,
+            c,
+            OUT_UINT8,
+            NORMALISE,
+        )
 
 
 def warp_affine_triton(
@@ -162,12 +264,26 @@ def warp_affine_triton(
     theta32 = theta.to(torch.float32).reshape(theta.shape[0], M * 6).contiguous()
     grid = (triton.cdiv(out_h * out_w, BLOCK), B * M)
     warp_affine_kernel[grid](
-        images, theta32, fill_t, mean_t if mean_t is not None else fill_t,
-        std_t if std_t is not None else fill_t, out,
-        H, W, out_h, out_w, M, 0 if theta.shape[0] == 1 else M * 6,
-        *images.stride(), *out.stride(),
-        C=C, BILINEAR=interpolation == "bilinear", PADDING=PADDING_CODES[padding],
-        IN_UINT8=images.dtype == torch.uint8, OUT_UINT8=out_dtype == torch.uint8,
-        NORMALISE=mean_t is not None, BLOCK=BLOCK,
+        images,
+        theta32,
+        fill_t,
+        mean_t if mean_t is not None else fill_t,
+        std_t if std_t is not None else fill_t,
+        out,
+        H,
+        W,
+        out_h,
+        out_w,
+        M,
+        0 if theta.shape[0] == 1 else M * 6,
+        *images.stride(),
+        *out.stride(),
+        C=C,
+        BILINEAR=interpolation == "bilinear",
+        PADDING=PADDING_CODES[padding],
+        IN_UINT8=images.dtype == torch.uint8,
+        OUT_UINT8=out_dtype == torch.uint8,
+        NORMALISE=mean_t is not None,
+        BLOCK=BLOCK,
     )
     return out

@@ -56,7 +56,9 @@ def _taps(coord: torch.Tensor, size: int, interpolation: str, padding: str):
 def _is_pixel_copy(theta: torch.Tensor) -> bool:
     """True when every matrix moves whole pixels: integer shifts, flips and 90-degree turns."""
     linear = theta[..., :2]
-    signed_permutation = ((linear.abs() == 1).sum(-1) == 1).all() & ((linear == 0).sum(-1) == 1).all()
+    signed_permutation = ((linear.abs() == 1).sum(-1) == 1).all() & (
+        (linear == 0).sum(-1) == 1
+    ).all()
     return bool(signed_permutation) and bool((theta == torch.round(theta)).all())
 
 
@@ -69,8 +71,11 @@ def _gather_warp(unit, theta, out_size, interpolation, padding, fill):
     outside = fill if padding == "constant" else torch.zeros_like(fill)
     flat = torch.cat([unit.reshape(B, C, H * W), outside.expand(B, C, 1)], dim=2)
     # Coordinates in float64 so large images and far translations keep sub-pixel precision.
-    ys, xs = torch.meshgrid(torch.arange(out_h, dtype=torch.float64, device=unit.device),
-                            torch.arange(out_w, dtype=torch.float64, device=unit.device), indexing="ij")
+    ys, xs = torch.meshgrid(
+        torch.arange(out_h, dtype=torch.float64, device=unit.device),
+        torch.arange(out_w, dtype=torch.float64, device=unit.device),
+        indexing="ij",
+    )
     grid = torch.stack([xs.flatten(), ys.flatten(), torch.ones_like(xs).flatten()])  # [3, P]
     points = theta @ grid  # [B or 1, 2, P]
     acc = None
@@ -97,13 +102,23 @@ def _grid_sample_warp(unit, theta, out_size, interpolation, padding):
     """
     B, C, H, W = unit.shape
     out_h, out_w = out_size
-    to_pixels_out = theta.new_tensor([[out_w / 2, 0, out_w / 2 - 0.5], [0, out_h / 2, out_h / 2 - 0.5], [0, 0, 1]])
+    to_pixels_out = theta.new_tensor(
+        [[out_w / 2, 0, out_w / 2 - 0.5], [0, out_h / 2, out_h / 2 - 0.5], [0, 0, 1]]
+    )
     to_norm_in = theta.new_tensor([[2 / W, 0, 1 / W - 1], [0, 2 / H, 1 / H - 1]])
-    normalized = (to_norm_in @ torch.cat([theta, theta.new_tensor([[[0, 0, 1]]]).expand(len(theta), 1, 3)], 1)
-                  @ to_pixels_out).float()
+    normalized = (
+        to_norm_in
+        @ torch.cat([theta, theta.new_tensor([[[0, 0, 1]]]).expand(len(theta), 1, 3)], 1)
+        @ to_pixels_out
+    ).float()
     grid = F.affine_grid(normalized, [len(theta), C, out_h, out_w], align_corners=False)
-    return F.grid_sample(unit, grid.expand(B, -1, -1, -1), mode=interpolation, padding_mode=padding,
-                         align_corners=False)
+    return F.grid_sample(
+        unit,
+        grid.expand(B, -1, -1, -1),
+        mode=interpolation,
+        padding_mode=padding,
+        align_corners=False,
+    )
 
 
 def warp_affine_twin(
@@ -147,7 +162,8 @@ def warp_affine_twin(
             mode = "nearest" if copy else interpolation
             values[:, m] = _gather_warp(unit, theta[:, m], (out_h, out_w), mode, padding, fill_t)
         else:
-            values[:, m] = _grid_sample_warp(unit, theta[:, m], (out_h, out_w), interpolation,
-                                             padding).flatten(2)
+            values[:, m] = _grid_sample_warp(
+                unit, theta[:, m], (out_h, out_w), interpolation, padding
+            ).flatten(2)
     values = values.view(B * M, C, out_h, out_w)
     return finish(values, mean=mean_t, std=std_t, out_dtype=out_dtype, channels_last=channels_last)

@@ -9,6 +9,18 @@ from .folder import CorruptImageError, check_classes, scan_folder
 from .loader import BACKENDS, IMAGENET_MEAN, IMAGENET_STD, Loader, make_loader
 from .sampler import epoch_order, sample_boxes
 
-__all__ = ["AUGMENTATIONS", "Augmentation", "BACKENDS", "CorruptImageError", "IMAGENET_MEAN", "IMAGENET_STD",
-           "Loader", "check_classes", "epoch_order", "get_augmentation", "make_loader", "sample_boxes",
-           "scan_folder"]
+__all__ = [
+    "AUGMENTATIONS",
+    "Augmentation",
+    "BACKENDS",
+    "CorruptImageError",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "Loader",
+    "check_classes",
+    "epoch_order",
+    "get_augmentation",
+    "make_loader",
+    "sample_boxes",
+    "scan_folder",
+]

@@ -26,14 +26,28 @@ def import_dali():
     try:
         import nvidia.dali  # noqa: F401
     except ImportError as error:
-        raise ImportError("the DALI backend needs NVIDIA DALI: pip install 'fastinv[dali]' "
-                          f"(nvidia-dali-cuda130) -- {error}") from None
+        raise ImportError(
+            "the DALI backend needs NVIDIA DALI: pip install 'fastinv[dali]' "
+            f"(nvidia-dali-cuda130) -- {error}"
+        ) from None
     from nvidia.dali import fn, pipeline_def, types
+
     return fn, pipeline_def, types
 
 
-def build_pipeline(files, labels, boxes, *, batch_size: int, image_size: int, device_id, num_threads: int,
-                   normalize: bool, pad_outside: bool, seed: int = 0):
+def build_pipeline(
+    files,
+    labels,
+    boxes,
+    *,
+    batch_size: int,
+    image_size: int,
+    device_id,
+    num_threads: int,
+    normalize: bool,
+    pad_outside: bool,
+    seed: int = 0,
+):
     """A DALI pipeline yielding ("images" CHW, "labels") for ``files`` in order with their ``boxes``.
 
     ``boxes`` is int (N, 5) (top, left, h, w, flip); ``pad_outside`` when some box reaches
@@ -58,32 +72,74 @@ def build_pipeline(files, labels, boxes, *, batch_size: int, image_size: int, de
         positions = np.minimum(np.arange(first, first + batch_size), count - 1)
         return anchors[positions], shapes[positions], flips[positions]
 
-    @pipeline_def(batch_size=batch_size, num_threads=num_threads, device_id=device_id, seed=seed,
-                  prefetch_queue_depth=2)
+    @pipeline_def(
+        batch_size=batch_size,
+        num_threads=num_threads,
+        device_id=device_id,
+        seed=seed,
+        prefetch_queue_depth=2,
+    )
     def pipeline():
-        jpegs, classes = fn.readers.file(files=list(files), labels=[int(v) for v in labels],
-                                         random_shuffle=False, pad_last_batch=True, name="Reader")
-        anchor, shape, flip = fn.external_source(source=boxes_of, batch=True, batch_info=True, num_outputs=3)
+        jpegs, classes = fn.readers.file(
+            files=list(files),
+            labels=[int(v) for v in labels],
+            random_shuffle=False,
+            pad_last_batch=True,
+            name="Reader",
+        )
+        anchor, shape, flip = fn.external_source(
+            source=boxes_of, batch=True, batch_info=True, num_outputs=3
+        )
         decoder = "mixed" if gpu else "cpu"
         # nvJPEG's default chroma upsampling differs from libjpeg-turbo's (CPU, PIL): ask for the same.
         upsampling = {"jpeg_fancy_upsampling": True} if gpu else {}
         if pad_outside:
-            images = fn.decoders.image(jpegs, device=decoder, output_type=types.RGB, adjust_orientation=False,
-                                       **upsampling)
-            images = fn.slice(images, anchor, shape, axis_names="HW", normalized_anchor=False,
-                              normalized_shape=False, out_of_bounds_policy="pad", fill_values=0)
+            images = fn.decoders.image(
+                jpegs, device=decoder, output_type=types.RGB, adjust_orientation=False, **upsampling
+            )
+            images = fn.slice(
+                images,
+                anchor,
+                shape,
+                axis_names="HW",
+                normalized_anchor=False,
+                normalized_shape=False,
+                out_of_bounds_policy="pad",
+                fill_values=0,
+            )
         else:
-            images = fn.decoders.image_slice(jpegs, anchor, shape, axis_names="HW", normalized_anchor=False,
-                                             normalized_shape=False, device=decoder,
-                                             output_type=types.RGB, adjust_orientation=False, **upsampling)
-        images = fn.resize(images, resize_x=image_size, resize_y=image_size, antialias=True,
-                           interp_type=types.INTERP_LINEAR)
+            images = fn.decoders.image_slice(
+                jpegs,
+                anchor,
+                shape,
+                axis_names="HW",
+                normalized_anchor=False,
+                normalized_shape=False,
+                device=decoder,
+                output_type=types.RGB,
+                adjust_orientation=False,
+                **upsampling,
+            )
+        images = fn.resize(
+            images,
+            resize_x=image_size,
+            resize_y=image_size,
+            antialias=True,
+            interp_type=types.INTERP_LINEAR,
+        )
         if normalize:
-            images = fn.crop_mirror_normalize(images, mirror=flip, output_layout="CHW", dtype=types.FLOAT,
-                                              mean=[m * 255 for m in IMAGENET_MEAN],
-                                              std=[s * 255 for s in IMAGENET_STD])
+            images = fn.crop_mirror_normalize(
+                images,
+                mirror=flip,
+                output_layout="CHW",
+                dtype=types.FLOAT,
+                mean=[m * 255 for m in IMAGENET_MEAN],
+                std=[s * 255 for s in IMAGENET_STD],
+            )
         else:
-            images = fn.crop_mirror_normalize(images, mirror=flip, output_layout="CHW", dtype=types.UINT8)
+            images = fn.crop_mirror_normalize(
+                images, mirror=flip, output_layout="CHW", dtype=types.UINT8
+            )
         return images, classes
 
     return pipeline()
@@ -112,19 +168,43 @@ class DaliLoader(Loader):
         self.device_id = None
         if self.device.type == "cuda":
             # "cuda" alone means the current device (set by torch.cuda.set_device under torchrun).
-            self.device_id = self.device.index if self.device.index is not None else torch.cuda.current_device()
+            self.device_id = (
+                self.device.index if self.device.index is not None else torch.cuda.current_device()
+            )
 
     def pipeline(self, order, epoch: int):
         """The DALI pipeline of one epoch, built (what the benchmark also times directly)."""
-        boxes = sample_boxes(self.augmentation, self.crop_fraction, self.seed, epoch, order,
-                             self.heights[order], self.widths[order], self.train)
-        outside = bool(((boxes[:, 0] < 0) | (boxes[:, 1] < 0) | (boxes[:, 0] + boxes[:, 2] > self.heights[order])
-                        | (boxes[:, 1] + boxes[:, 3] > self.widths[order])).any())
+        boxes = sample_boxes(
+            self.augmentation,
+            self.crop_fraction,
+            self.seed,
+            epoch,
+            order,
+            self.heights[order],
+            self.widths[order],
+            self.train,
+        )
+        outside = bool(
+            (
+                (boxes[:, 0] < 0)
+                | (boxes[:, 1] < 0)
+                | (boxes[:, 0] + boxes[:, 2] > self.heights[order])
+                | (boxes[:, 1] + boxes[:, 3] > self.widths[order])
+            ).any()
+        )
         files = [self.folder.files[i] for i in order]
-        pipe = build_pipeline(files, self.folder.labels[order], boxes, batch_size=self.batch_size,
-                              image_size=self.image_size, device_id=self.device_id,
-                              num_threads=max(1, self.num_workers), normalize=self.normalize,
-                              pad_outside=outside, seed=self.seed + epoch)
+        pipe = build_pipeline(
+            files,
+            self.folder.labels[order],
+            boxes,
+            batch_size=self.batch_size,
+            image_size=self.image_size,
+            device_id=self.device_id,
+            num_threads=max(1, self.num_workers),
+            normalize=self.normalize,
+            pad_outside=outside,
+            seed=self.seed + epoch,
+        )
         pipe.build()
         return pipe
 
@@ -136,8 +216,13 @@ class DaliLoader(Loader):
         position = 0
         try:
             # The iterator decodes its first batches as soon as it is made.
-            iterator = DALIGenericIterator(self.pipeline(order, epoch), ["images", "labels"], reader_name="Reader",
-                                           last_batch_policy=LastBatchPolicy.PARTIAL, auto_reset=False)
+            iterator = DALIGenericIterator(
+                self.pipeline(order, epoch),
+                ["images", "labels"],
+                reader_name="Reader",
+                last_batch_policy=LastBatchPolicy.PARTIAL,
+                auto_reset=False,
+            )
             while True:
                 try:
                     (batch,) = next(iterator)
@@ -148,7 +233,7 @@ class DaliLoader(Loader):
                 yield images, labels.reshape(-1).to(torch.int64)
         except RuntimeError as error:
             # Batches in flight: the current one and the prefetched ones.
-            raise self._explain(error, order[position:position + 4 * self.batch_size]) from error
+            raise self._explain(error, order[position : position + 4 * self.batch_size]) from error
 
     def _explain(self, error: RuntimeError, indices) -> RuntimeError:
         """Name the undecodable files among the batches in flight (DALI's message may not)."""
@@ -156,4 +241,6 @@ class DaliLoader(Loader):
         if not bad:
             return error
         names = "; ".join(f"{path}: {reason}" for path, reason in bad.items())
-        return RuntimeError(f"DALI could not decode {names} (pass skip_corrupt=True to skip such files)")
+        return RuntimeError(
+            f"DALI could not decode {names} (pass skip_corrupt=True to skip such files)"
+        )

@@ -28,8 +28,10 @@ def import_ffcv():
         import ffcv  # noqa: F401
         import numba  # noqa: F401
     except ImportError as error:
-        raise ImportError("the FFCV backend needs ffcv and numba: apt-get install pkg-config libopencv-dev "
-                          f"libturbojpeg0-dev, then pip install 'fastinv[ffcv]' -- {error}") from None
+        raise ImportError(
+            "the FFCV backend needs ffcv and numba: apt-get install pkg-config libopencv-dev "
+            f"libturbojpeg0-dev, then pip install 'fastinv[ffcv]' -- {error}"
+        ) from None
 
 
 class _FolderImages:
@@ -45,8 +47,16 @@ class _FolderImages:
         return np.asarray(load_rgb(self.files[index])), int(self.labels[index])
 
 
-def convert(source, output, *, max_resolution: int | None = None, jpeg_quality: int = 90, mode: str = "raw",
-            skip_corrupt: bool = False, workers: int = 4) -> dict:
+def convert(
+    source,
+    output,
+    *,
+    max_resolution: int | None = None,
+    jpeg_quality: int = 90,
+    mode: str = "raw",
+    skip_corrupt: bool = False,
+    workers: int = 4,
+) -> dict:
     """Write ``source`` (ImageNet layout) to the FFCV file ``output``; returns the metadata written.
 
     Every image is decoded once beforehand so that a corrupt one is named (and skipped when
@@ -68,14 +78,25 @@ def convert(source, output, *, max_resolution: int | None = None, jpeg_quality: 
 
     output = os.fspath(output)
     partial = output + ".partial"
-    fields = {"image": RGBImageField(write_mode=MODES[mode], max_resolution=max_resolution,
-                                     jpeg_quality=jpeg_quality),
-              "label": IntField()}
+    fields = {
+        "image": RGBImageField(
+            write_mode=MODES[mode], max_resolution=max_resolution, jpeg_quality=jpeg_quality
+        ),
+        "label": IntField(),
+    }
     DatasetWriter(partial, fields, num_workers=max(1, workers)).from_indexed_dataset(
-        _FolderImages(folder.files, folder.labels))
-    meta = {"format": "fastinv-ffcv-1", "source": os.path.abspath(folder.root), "classes": folder.classes,
-            "count": len(folder.files), "mode": mode, "max_resolution": max_resolution,
-            "jpeg_quality": jpeg_quality, "skipped": sorted(bad)}
+        _FolderImages(folder.files, folder.labels)
+    )
+    meta = {
+        "format": "fastinv-ffcv-1",
+        "source": os.path.abspath(folder.root),
+        "classes": folder.classes,
+        "count": len(folder.files),
+        "mode": mode,
+        "max_resolution": max_resolution,
+        "jpeg_quality": jpeg_quality,
+        "skipped": sorted(bad),
+    }
     with open(partial + ".json", "w") as handle:
         json.dump(meta, handle, indent=1)
     # Renames last, so an interrupted conversion never leaves a file that looks finished.
@@ -87,12 +108,16 @@ def convert(source, output, *, max_resolution: int | None = None, jpeg_quality: 
 def read_meta(path: str) -> dict:
     path = os.fspath(path)
     if os.path.isdir(path):
-        raise ValueError(f"the ffcv backend reads a .beton file, not the folder {path!r}; "
-                         f"convert it first: fastinv convert {path} OUT.beton")
+        raise ValueError(
+            f"the ffcv backend reads a .beton file, not the folder {path!r}; "
+            f"convert it first: fastinv convert {path} OUT.beton"
+        )
     if not os.path.isfile(path):
         raise FileNotFoundError(f"FFCV file {path!r} does not exist")
     if not os.path.isfile(path + ".json"):
-        raise ValueError(f"{path!r} has no {path + '.json'!r} beside it: write it with `fastinv convert`")
+        raise ValueError(
+            f"{path!r} has no {path + '.json'!r} beside it: write it with `fastinv convert`"
+        )
     with open(path + ".json") as handle:
         return json.load(handle)
 
@@ -122,8 +147,14 @@ class FfcvLoader(Loader):
             check_classes(meta["classes"], expected_classes, os.fspath(source))
         super().__init__(classes=meta["classes"], dataset_size=int(meta["count"]), **options)
         self.path = os.fspath(source)
-        self.key = (os.path.realpath(self.path), os.stat(self.path).st_mtime_ns, self.batch_size,
-                    self.image_size, max(1, self.num_workers), str(self.device))
+        self.key = (
+            os.path.realpath(self.path),
+            os.stat(self.path).st_mtime_ns,
+            self.batch_size,
+            self.image_size,
+            max(1, self.num_workers),
+            str(self.device),
+        )
 
     def raw_loader(self):
         """A new FFCV ``Loader`` (its traversal order and decoder state are ours to set)."""
@@ -140,9 +171,16 @@ class FfcvLoader(Loader):
             image_ops.append(ToDevice(self.device, non_blocking=True))
             label_ops.append(ToDevice(self.device, non_blocking=True))
         image_ops.append(ToTorchImage(channels_last=True))
-        loader = FFCVLoader(self.path, batch_size=self.batch_size, num_workers=max(1, self.num_workers),
-                            order=OrderOption.SEQUENTIAL, seed=self.seed, drop_last=False,
-                            pipelines={"image": image_ops, "label": label_ops}, batches_ahead=3)
+        loader = FFCVLoader(
+            self.path,
+            batch_size=self.batch_size,
+            num_workers=max(1, self.num_workers),
+            order=OrderOption.SEQUENTIAL,
+            seed=self.seed,
+            drop_last=False,
+            pipelines={"image": image_ops, "label": label_ops},
+            batches_ahead=3,
+        )
         loader.traversal_order = _EpochOrder()
         return loader, decoder
 

@@ -43,7 +43,9 @@ def uniforms_row(seed, epoch, index, count):
     key = _mix(_mix(_mix(seed) ^ epoch) ^ index)
     out = np.empty(count, dtype=np.float64)
     for slot in range(count):
-        out[slot] = np.float64(_mix(key ^ np.uint64(slot)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+        out[slot] = np.float64(_mix(key ^ np.uint64(slot)) >> np.uint64(11)) * (
+            1.0 / 9007199254740992.0
+        )
     return out
 
 
@@ -60,7 +62,7 @@ def fill_box(image, top, left, box):
     y0, y1 = max(top, 0), min(top + h, image.shape[0])
     x0, x1 = max(left, 0), min(left + w, image.shape[1])
     if y1 > y0 and x1 > x0:
-        box[y0 - top:y1 - top, x0 - left:x1 - left] = image[y0:y1, x0:x1]
+        box[y0 - top : y1 - top, x0 - left : x1 - left] = image[y0:y1, x0:x1]
 
 
 @njit(cache=True)
@@ -88,8 +90,9 @@ class BoxCropDecoder(SimpleRGBImageDecoder):
         self.integers = np.zeros(3, dtype=np.int64)  # seed, epoch, draws
         self.params = np.zeros(len(Augmentation("probe").pack(1.0)), dtype=np.float64)
 
-    def configure(self, augmentation: Augmentation, crop_fraction: float, seed: int, epoch: int,
-                  train: bool) -> None:
+    def configure(
+        self, augmentation: Augmentation, crop_fraction: float, seed: int, epoch: int, train: bool
+    ) -> None:
         """Set what the next batches are decoded with."""
         augmentation = augmentation if train else Augmentation("validation")
         self.params[:] = augmentation.pack(crop_fraction)
@@ -99,9 +102,11 @@ class BoxCropDecoder(SimpleRGBImageDecoder):
         pixels = int((self.metadata["height"].astype(np.uint64) * self.metadata["width"]).max())
         output_shape = (self.image_size, self.image_size, 3)
         state = replace(previous_state, jit_mode=True, shape=output_shape, dtype=np.dtype("<u1"))
-        return state, (AllocationQuery(output_shape, np.dtype("<u1")),
-                       AllocationQuery((3 * pixels,), np.dtype("<u1")),  # decoded image
-                       AllocationQuery((3 * pixels,), np.dtype("<u1")))  # zero-filled box
+        return state, (
+            AllocationQuery(output_shape, np.dtype("<u1")),
+            AllocationQuery((3 * pixels,), np.dtype("<u1")),  # decoded image
+            AllocationQuery((3 * pixels,), np.dtype("<u1")),
+        )  # zero-filled box
 
     def generate_code(self):
         memory_read = self.memory_read
@@ -126,11 +131,15 @@ class BoxCropDecoder(SimpleRGBImageDecoder):
                 data = memory_read(field["data_ptr"], storage_state)
                 height, width = np.int64(field["height"]), np.int64(field["width"])
                 if field["mode"] == jpg:
-                    imdecode_c(data, decoded[slot], height, width, height, width, 0, 0, 1, 1, False, False)
+                    imdecode_c(
+                        data, decoded[slot], height, width, height, width, 0, 0, 1, 1, False, False
+                    )
                     image = decoded[slot][: 3 * height * width].reshape(height, width, 3)
                 else:
                     image = data.reshape(height, width, 3)
-                top, left, h, w, flip = box_of(seed, epoch, np.uint64(index), draws, params, height, width)
+                top, left, h, w, flip = box_of(
+                    seed, epoch, np.uint64(index), draws, params, height, width
+                )
                 out = destination[slot]
                 if top >= 0 and left >= 0 and top + h <= height and left + w <= width:
                     resize_crop_c(image, top, top + h, left, left + w, out)

@@ -23,8 +23,9 @@ class CorruptImageError(RuntimeError):
     """An image file that cannot be decoded; ``path`` names it."""
 
     def __init__(self, path: str, reason: str):
-        super().__init__(f"cannot decode image {path!r}: {reason} "
-                         "(pass skip_corrupt=True to skip such files)")
+        super().__init__(
+            f"cannot decode image {path!r}: {reason} (pass skip_corrupt=True to skip such files)"
+        )
         self.path, self.reason = path, reason
 
 
@@ -43,7 +44,9 @@ def scan_folder(root: str, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> Im
         raise FileNotFoundError(f"image folder {root!r} does not exist or is not a directory")
     classes = sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
     if not classes:
-        raise ValueError(f"image folder {root!r} has no class sub-folders (expected ROOT/CLASS/IMAGE)")
+        raise ValueError(
+            f"image folder {root!r} has no class sub-folders (expected ROOT/CLASS/IMAGE)"
+        )
     files, labels, empty = [], [], []
     for label, name in enumerate(classes):
         found = []
@@ -56,8 +59,10 @@ def scan_folder(root: str, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> Im
     if empty:
         # An empty class would still take an index, so labels would be off for a model
         # trained on a folder where that class exists: refuse rather than guess.
-        raise ValueError(f"class folders with no images ({', '.join(extensions)}) in {root!r}: {empty}; "
-                         "add images or remove the folders")
+        raise ValueError(
+            f"class folders with no images ({', '.join(extensions)}) in {root!r}: {empty}; "
+            "add images or remove the folders"
+        )
     return ImageFolder(root, classes, files, np.asarray(labels, dtype=np.int64))
 
 
@@ -67,9 +72,15 @@ def check_classes(found: list[str], expected: list[str], where: str) -> None:
         return
     missing = sorted(set(expected) - set(found))
     extra = sorted(set(found) - set(expected))
-    detail = f"missing {missing[:10]}, unexpected {extra[:10]}" if missing or extra else "same names, other order"
-    raise ValueError(f"classes of {where!r} differ from the expected {len(expected)} classes: {detail}; "
-                     "class indices would not match")
+    detail = (
+        f"missing {missing[:10]}, unexpected {extra[:10]}"
+        if missing or extra
+        else "same names, other order"
+    )
+    raise ValueError(
+        f"classes of {where!r} differ from the expected {len(expected)} classes: {detail}; "
+        "class indices would not match"
+    )
 
 
 def load_rgb(path: str) -> Image.Image:
@@ -104,7 +115,9 @@ def _decodes(path: str) -> str | None:
     return None
 
 
-def image_sizes(files: list[str], workers: int = 4) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+def image_sizes(
+    files: list[str], workers: int = 4
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
     """Heights and widths from the file headers (no decoding), and {path: reason} of unreadable ones."""
     with ThreadPoolExecutor(max(1, workers)) as pool:
         results = list(pool.map(_header_size, files, chunksize=64))

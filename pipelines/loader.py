@@ -37,9 +37,24 @@ class Loader:
 
     backend = "base"
 
-    def __init__(self, *, classes: list[str], dataset_size: int, augmentation: Augmentation, train: bool,
-                 batch_size: int, image_size: int, resize_size: int, device: str, rank: int,
-                 world_size: int, seed: int, num_workers: int, normalize: bool, drop_last: bool):
+    def __init__(
+        self,
+        *,
+        classes: list[str],
+        dataset_size: int,
+        augmentation: Augmentation,
+        train: bool,
+        batch_size: int,
+        image_size: int,
+        resize_size: int,
+        device: str,
+        rank: int,
+        world_size: int,
+        seed: int,
+        num_workers: int,
+        normalize: bool,
+        drop_last: bool,
+    ):
         if batch_size < 1:
             raise ValueError(f"batch_size {batch_size} must be at least 1")
         if not 0 < image_size <= resize_size:
@@ -63,8 +78,15 @@ class Loader:
 
     def order(self, epoch: int):
         """Dataset indices this rank visits at ``epoch`` (batches that ``drop_last`` drops included)."""
-        return epoch_order(self.dataset_size, self.seed, epoch, self.train, self.rank, self.world_size,
-                           self.drop_last)
+        return epoch_order(
+            self.dataset_size,
+            self.seed,
+            epoch,
+            self.train,
+            self.rank,
+            self.world_size,
+            self.drop_last,
+        )
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next iteration visit ``epoch`` (each iteration then advances by one)."""
@@ -87,7 +109,9 @@ class Loader:
     def _batches(self, order, epoch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         raise NotImplementedError
 
-    def _finish(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _finish(
+        self, images: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Move to the device; normalise there (cheap on GPU) when asked."""
         non_blocking = self.device.type == "cuda"
         images = images.to(self.device, non_blocking=non_blocking)
@@ -98,14 +122,29 @@ class Loader:
 
 
 def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
 
 
-def make_loader(source, backend: str = "torchvision", train: bool = True, augment: str | Augmentation = "None",
-                batch_size: int = 64, image_size: int = 224, resize_size: int | None = None,
-                device: str = "cpu", rank: int = 0, world_size: int = 1, seed: int = 0,
-                num_workers: int | None = None, normalize: bool = False, drop_last: bool = False,
-                skip_corrupt: bool = False, classes: list[str] | None = None) -> Loader:
+def make_loader(
+    source,
+    backend: str = "torchvision",
+    train: bool = True,
+    augment: str | Augmentation = "None",
+    batch_size: int = 64,
+    image_size: int = 224,
+    resize_size: int | None = None,
+    device: str = "cpu",
+    rank: int = 0,
+    world_size: int = 1,
+    seed: int = 0,
+    num_workers: int | None = None,
+    normalize: bool = False,
+    drop_last: bool = False,
+    skip_corrupt: bool = False,
+    classes: list[str] | None = None,
+) -> Loader:
     """A loader over ``source`` (an ImageNet-layout folder, or a ``.beton`` file for ffcv).
 
     Args:
@@ -123,14 +162,30 @@ def make_loader(source, backend: str = "torchvision", train: bool = True, augmen
     augmentation = get_augmentation(augment)
     resize_size = resize_size or round(image_size * 256 / 224)
     num_workers = default_workers() if num_workers is None else num_workers
-    options = dict(augmentation=augmentation, train=train, batch_size=batch_size, image_size=image_size,
-                   resize_size=resize_size, device=device, rank=rank, world_size=world_size, seed=seed,
-                   num_workers=num_workers, normalize=normalize, drop_last=drop_last)
+    options = dict(
+        augmentation=augmentation,
+        train=train,
+        batch_size=batch_size,
+        image_size=image_size,
+        resize_size=resize_size,
+        device=device,
+        rank=rank,
+        world_size=world_size,
+        seed=seed,
+        num_workers=num_workers,
+        normalize=normalize,
+        drop_last=drop_last,
+    )
     if backend == "torchvision":
         from .torch_backend import TorchvisionLoader
-        return TorchvisionLoader(source, skip_corrupt=skip_corrupt, expected_classes=classes, **options)
+
+        return TorchvisionLoader(
+            source, skip_corrupt=skip_corrupt, expected_classes=classes, **options
+        )
     if backend == "dali":
         from .dali_backend import DaliLoader
+
         return DaliLoader(source, skip_corrupt=skip_corrupt, expected_classes=classes, **options)
     from .ffcv_backend import FfcvLoader
+
     return FfcvLoader(source, expected_classes=classes, **options)

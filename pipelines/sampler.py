@@ -27,8 +27,10 @@ from .augment import (
 try:  # lets the FFCV decoder compile resolve_box with numba; plain Python otherwise
     from numba.extending import register_jitable
 except ImportError:
+
     def register_jitable(function):
         return function
+
 
 GOLDEN = 0x9E3779B97F4A7C15
 MIX_1 = 0xBF58476D1CE4E5B9
@@ -65,7 +67,10 @@ def _area(u: np.ndarray, p: np.ndarray, attempt: int) -> float:
     v = u[attempt]
     if law == LAW_EXPONENTIAL and p[8] != 0.0:
         rate = p[8]
-        return math.log(math.exp(rate * low) + v * (math.exp(rate * high) - math.exp(rate * low))) / rate
+        return (
+            math.log(math.exp(rate * low) + v * (math.exp(rate * high) - math.exp(rate * low)))
+            / rate
+        )
     if law == LAW_BETA:
         a, b = int(p[9]), int(p[10])
         start = 2 * ATTEMPTS + 5 + attempt * (a + b)
@@ -133,8 +138,16 @@ def resolve_box(u: np.ndarray, p: np.ndarray, height: int, width: int):
     return top, left, h, w, flip
 
 
-def sample_boxes(augmentation: Augmentation, crop_fraction: float, seed: int, epoch: int,
-                 indices, heights, widths, train: bool = True) -> np.ndarray:
+def sample_boxes(
+    augmentation: Augmentation,
+    crop_fraction: float,
+    seed: int,
+    epoch: int,
+    indices,
+    heights,
+    widths,
+    train: bool = True,
+) -> np.ndarray:
     """Boxes of many images: int64 array (N, 5) of top, left, h, w, flip."""
     augmentation = augmentation if train else Augmentation("validation")
     params = augmentation.pack(crop_fraction)
@@ -146,8 +159,15 @@ def sample_boxes(augmentation: Augmentation, crop_fraction: float, seed: int, ep
     return boxes
 
 
-def epoch_order(num_samples: int, seed: int, epoch: int, shuffle: bool, rank: int = 0,
-                world_size: int = 1, drop_last: bool = False) -> np.ndarray:
+def epoch_order(
+    num_samples: int,
+    seed: int,
+    epoch: int,
+    shuffle: bool,
+    rank: int = 0,
+    world_size: int = 1,
+    drop_last: bool = False,
+) -> np.ndarray:
     """Dataset indices this rank visits at ``epoch``, in order.
 
     The permutation depends only on (seed, epoch), so every rank sees the same one and takes
@@ -156,7 +176,9 @@ def epoch_order(num_samples: int, seed: int, epoch: int, shuffle: bool, rank: in
     the same count (what ``DistributedDataParallel`` needs to stay in step).
     """
     if not 0 <= rank < world_size:
-        raise ValueError(f"rank {rank} out of range 0..{world_size - 1} for world_size {world_size}")
+        raise ValueError(
+            f"rank {rank} out of range 0..{world_size - 1} for world_size {world_size}"
+        )
     if shuffle:
         order = np.random.default_rng([seed, epoch]).permutation(num_samples)
     else:

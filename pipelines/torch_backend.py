@@ -25,8 +25,17 @@ log = logging.getLogger(__name__)
 class FolderDataset(Dataset):
     """Image ``index`` -> (uint8 (3, S, S) tensor, label), boxes drawn for ``self.epoch``."""
 
-    def __init__(self, files: list[str], labels: np.ndarray, augmentation: Augmentation, crop_fraction: float,
-                 image_size: int, seed: int, train: bool, skip_corrupt: bool):
+    def __init__(
+        self,
+        files: list[str],
+        labels: np.ndarray,
+        augmentation: Augmentation,
+        crop_fraction: float,
+        image_size: int,
+        seed: int,
+        train: bool,
+        skip_corrupt: bool,
+    ):
         self.files, self.labels = files, labels
         self.augmentation, self.crop_fraction = augmentation, crop_fraction
         self.image_size, self.seed, self.train = image_size, seed, train
@@ -44,9 +53,19 @@ class FolderDataset(Dataset):
                 raise
             log.warning("skipping unreadable image %s (%s)", error.path, error.reason)
             return None
-        top, left, h, w, flip = sample_boxes(self.augmentation, self.crop_fraction, self.seed, self.epoch,
-                                             [index], [image.height], [image.width], self.train)[0]
-        image = F.resized_crop(image, int(top), int(left), int(h), int(w), [self.image_size] * 2, antialias=True)
+        top, left, h, w, flip = sample_boxes(
+            self.augmentation,
+            self.crop_fraction,
+            self.seed,
+            self.epoch,
+            [index],
+            [image.height],
+            [image.width],
+            self.train,
+        )[0]
+        image = F.resized_crop(
+            image, int(top), int(left), int(h), int(w), [self.image_size] * 2, antialias=True
+        )
         if flip:
             image = F.horizontal_flip(image)
         return F.pil_to_tensor(image), int(self.labels[index])
@@ -71,16 +90,30 @@ class TorchvisionLoader(Loader):
             check_classes(folder.classes, expected_classes, folder.root)
         self.folder = folder
         super().__init__(classes=folder.classes, dataset_size=len(folder.files), **options)
-        self.dataset = FolderDataset(folder.files, folder.labels, self.augmentation, self.crop_fraction,
-                                     self.image_size, self.seed, self.train, skip_corrupt)
+        self.dataset = FolderDataset(
+            folder.files,
+            folder.labels,
+            self.augmentation,
+            self.crop_fraction,
+            self.image_size,
+            self.seed,
+            self.train,
+            skip_corrupt,
+        )
 
     def data_loader(self, order, epoch: int) -> DataLoader:
         """The plain ``DataLoader`` of one epoch (also what the benchmark times directly)."""
         self.dataset.epoch = epoch
         workers = self.num_workers
-        return DataLoader(self.dataset, batch_size=self.batch_size, sampler=order.tolist(), num_workers=workers,
-                          collate_fn=collate, pin_memory=self.device.type == "cuda",
-                          prefetch_factor=4 if workers else None)
+        return DataLoader(
+            self.dataset,
+            batch_size=self.batch_size,
+            sampler=order.tolist(),
+            num_workers=workers,
+            collate_fn=collate,
+            pin_memory=self.device.type == "cuda",
+            prefetch_factor=4 if workers else None,
+        )
 
     def _batches(self, order, epoch: int):
         for images, labels in self.data_loader(order, epoch):

@@ -13,8 +13,14 @@ def _summary(t_median: float, none_median: float) -> pd.DataFrame:
     for model, median in (("aug-None", none_median), ("aug-T", t_median)):
         for transform in ("translateX", "translateY", "rotate"):
             for index in range(10):
-                rows.append({"model": model, "transform": transform, "magnitude_index": index,
-                             "median_cos": median if index else 1.0})
+                rows.append(
+                    {
+                        "model": model,
+                        "transform": transform,
+                        "magnitude_index": index,
+                        "median_cos": median if index else 1.0,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -30,14 +36,36 @@ def test_finding_is_stated_either_way():
 
 def test_demo_end_to_end_tiny(tmp_path, monkeypatch):
     monkeypatch.setenv("FASTINV_CACHE", str(tmp_path / "cache"))
-    config = DemoConfig(out=str(tmp_path / "demo"), image_size=32, epochs=1, samples=8, train_per_class=16,
-                        val_per_class=4, batch_size=32, model_kwargs={"channels": [8, 16, 32, 64]}, workers=0)
+    config = DemoConfig(
+        out=str(tmp_path / "demo"),
+        image_size=32,
+        epochs=1,
+        samples=8,
+        train_per_class=16,
+        val_per_class=4,
+        batch_size=32,
+        model_kwargs={"channels": [8, 16, 32, 64]},
+        workers=0,
+    )
     result = run_demo(config)
     page = (tmp_path / "demo" / "report.html").read_text()
-    for heading in ("Finding", "Accuracy per configuration", "Invariance gap", "Test-time zoom", "Training curves"):
+    for heading in (
+        "Finding",
+        "Accuracy per configuration",
+        "Invariance gap",
+        "Test-time zoom",
+        "Training curves",
+    ):
         assert heading in page
-    assert [row["model"] for row in result["accuracy"]] == ["untrained", "aug-None", "aug-T", "aug-HC"]
+    assert [row["model"] for row in result["accuracy"]] == [
+        "untrained",
+        "aug-None",
+        "aug-T",
+        "aug-HC",
+    ]
     assert all(row["n"] == 40 for row in result["accuracy"])
     saved = json.loads((tmp_path / "demo" / "demo_summary.json").read_text())
-    assert saved["finding"]["text"] == result["finding"]["text"] and saved["finding"]["text"] in page
+    assert (
+        saved["finding"]["text"] == result["finding"]["text"] and saved["finding"]["text"] in page
+    )
     assert set(saved["gaps_over_no_augmentation"]) == {"aug-T", "aug-HC"}

@@ -29,8 +29,11 @@ def test_hand_computed_scores():
     np.testing.assert_allclose(out["baseline_cos"], [1, 1 + s, 0], atol=1e-12)
     # Sample 2's baseline is 0 up to the rounding of 1 - cos (~2e-16), which the 1/1e-8 amplifies
     # to a relative error of ~2e-8 in its score.
-    np.testing.assert_allclose(out["invariance_cos"],
-                               [(1 - (1 - s)) / (1 + 1e-8), (1 + s) / (1 + s + 1e-8), (0 - 2) / 1e-8], rtol=1e-7)
+    np.testing.assert_allclose(
+        out["invariance_cos"],
+        [(1 - (1 - s)) / (1 + 1e-8), (1 + s) / (1 + s + 1e-8), (0 - 2) / 1e-8],
+        rtol=1e-7,
+    )
     np.testing.assert_allclose(out["distance_l2"], [1, 1, np.sqrt(8)], atol=1e-12)
     # |(1,0)-(0,2)|, |(0,1)-(-1,-1)|, |(1,1)-(1,1)|
     np.testing.assert_allclose(out["baseline_l2"], [np.sqrt(5), np.sqrt(5), 0], atol=1e-12)
@@ -51,8 +54,10 @@ class CircularNet(nn.Module):
     def __init__(self):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(3, 8, 3, padding=1, padding_mode="circular"), nn.ReLU(),
-            nn.Conv2d(8, 16, 3, padding=1, padding_mode="circular"), nn.ReLU(),
+            nn.Conv2d(3, 8, 3, padding=1, padding_mode="circular"),
+            nn.ReLU(),
+            nn.Conv2d(8, 16, 3, padding=1, padding_mode="circular"),
+            nn.ReLU(),
         )
 
     def forward(self, x):
@@ -74,7 +79,9 @@ def test_circular_network_is_invariant_to_circular_shifts_at_every_magnitude():
             for name in ("cos", "l2"):
                 assert np.all(out[f"distance_{name}"] < 1e-12)
                 baseline = out[f"baseline_{name}"]
-                np.testing.assert_allclose(out[f"invariance_{name}"], baseline / (baseline + 1e-8), atol=1e-9)
+                np.testing.assert_allclose(
+                    out[f"invariance_{name}"], baseline / (baseline + 1e-8), atol=1e-9
+                )
                 assert np.all(out[f"invariance_{name}"] > 1 - 1e-3)
 
 
@@ -97,9 +104,19 @@ def _scores(model, values_by_index):
     rows = []
     for index, values in values_by_index.items():
         for i, v in enumerate(values):
-            rows.append({"model": model, "transform": "rotate", "magnitude_index": index, "magnitude": index * 10.0,
-                         "sample_id": str(i), "invariance_cos": v, "invariance_l2": v / 2,
-                         "baseline_cos": 1.0, "baseline_l2": 2.0})
+            rows.append(
+                {
+                    "model": model,
+                    "transform": "rotate",
+                    "magnitude_index": index,
+                    "magnitude": index * 10.0,
+                    "sample_id": str(i),
+                    "invariance_cos": v,
+                    "invariance_l2": v / 2,
+                    "baseline_cos": 1.0,
+                    "baseline_l2": 2.0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -108,7 +125,9 @@ def test_summary_matches_numpy():
     summary = summarize(_scores("a", {0: values}), percentiles=(10,))
     row = summary.iloc[0]
     assert row["count"] == 5 and row["median_cos"] == 0.4
-    assert row["q25_cos"] == np.percentile(values, 25) and row["p10_cos"] == np.percentile(values, 10)
+    assert row["q25_cos"] == np.percentile(values, 25) and row["p10_cos"] == np.percentile(
+        values, 10
+    )
     assert row["median_l2"] == 0.2
 
 

@@ -11,7 +11,9 @@ from fastinv.models import ModelSpec, fold_batchnorm, load_embedder
 def test_spec_parsing():
     assert ModelSpec.parse("resnet18") == ModelSpec("resnet18", "resnet18", None)
     assert ModelSpec.parse("a=resnet18@w.pth") == ModelSpec("a", "resnet18", Path("w.pth"))
-    assert ModelSpec.parse("runs/x/checkpoint.pt") == ModelSpec("checkpoint", None, Path("runs/x/checkpoint.pt"))
+    assert ModelSpec.parse("runs/x/checkpoint.pt") == ModelSpec(
+        "checkpoint", None, Path("runs/x/checkpoint.pt")
+    )
     assert ModelSpec.parse("tv:resnet18").arch == "tv:resnet18"
 
 

@@ -16,9 +16,22 @@ log = logging.getLogger(__name__)
 
 # Natural photographs among scikit-image's bundled data (no synthetic test patterns).
 _PHOTOS = (
-    "astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
-    "motorcycle_right.png", "hubble_deep_field.jpg", "retina.jpg", "camera.png", "moon.png",
-    "brick.png", "grass.png", "gravel.png", "coins.png", "immunohistochemistry.png", "ihc.png",
+    "astronaut.png",
+    "chelsea.png",
+    "coffee.png",
+    "rocket.jpg",
+    "motorcycle_left.png",
+    "motorcycle_right.png",
+    "hubble_deep_field.jpg",
+    "retina.jpg",
+    "camera.png",
+    "moon.png",
+    "brick.png",
+    "grass.png",
+    "gravel.png",
+    "coins.png",
+    "immunohistochemistry.png",
+    "ihc.png",
 )
 
 

@@ -22,7 +22,18 @@ from PIL import Image
 
 log = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+IMAGE_EXTENSIONS = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".bmp",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".ppm",
+    ".pgm",
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,9 @@ class SkippedImage:
 
 
 def _is_image(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
+    return (
+        path.is_file() and path.suffix.lower() in IMAGE_EXTENSIONS and not path.name.startswith(".")
+    )
 
 
 def list_images(root: str | os.PathLike) -> tuple[list[ImageRecord], list[str]]:
@@ -63,10 +76,16 @@ def list_images(root: str | os.PathLike) -> tuple[list[ImageRecord], list[str]]:
             files = sorted(p for p in class_dir.rglob("*") if _is_image(p))
             if not files:
                 log.warning("class folder %s holds no images", class_dir)
-            records += [ImageRecord(p.relative_to(root).as_posix(), p, label, class_dir.name) for p in files]
+            records += [
+                ImageRecord(p.relative_to(root).as_posix(), p, label, class_dir.name) for p in files
+            ]
         loose = [p for p in root.iterdir() if _is_image(p)]
         if loose:
-            log.warning("%d images directly in %s are ignored: the folder has class sub-folders", len(loose), root)
+            log.warning(
+                "%d images directly in %s are ignored: the folder has class sub-folders",
+                len(loose),
+                root,
+            )
     else:
         classes = []
         records = [ImageRecord(p.name, p, -1, "") for p in sorted(root.iterdir()) if _is_image(p)]
@@ -83,7 +102,9 @@ def load_image(path: Path, image_size: int, resize_size: int) -> np.ndarray:
         image.load()
         if image.mode != "RGB":
             image = image.convert("RGB")
-        image = F.resize(image, resize_size, interpolation=F.InterpolationMode.BILINEAR, antialias=True)
+        image = F.resize(
+            image, resize_size, interpolation=F.InterpolationMode.BILINEAR, antialias=True
+        )
         image = F.center_crop(image, [image_size, image_size])
         return np.asarray(image, dtype=np.uint8).transpose(2, 0, 1)
 
@@ -122,15 +143,21 @@ def decode_images(
             ):
                 if failure is not None:
                     if strict:
-                        raise ValueError(f"unreadable image {str(failure.path)!r} ({failure.reason}); "
-                                         "drop --strict to skip such files")
+                        raise ValueError(
+                            f"unreadable image {str(failure.path)!r} ({failure.reason}); "
+                            "drop --strict to skip such files"
+                        )
                     log.warning("skipping unreadable image %s (%s)", failure.path, failure.reason)
                     skipped.append(failure)
                 elif len(kept) < count:
                     kept_images.append(array)
                     kept.append(record)
     if skipped:
-        log.warning("%d unreadable images skipped: %s", len(skipped), ", ".join(s.path.name for s in skipped))
+        log.warning(
+            "%d unreadable images skipped: %s",
+            len(skipped),
+            ", ".join(s.path.name for s in skipped),
+        )
     if not kept:
         raise ValueError(f"none of the {len(records)} images could be read")
     return torch.from_numpy(np.stack(kept_images)), kept, skipped

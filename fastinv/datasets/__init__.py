@@ -8,5 +8,15 @@ rest. ``generate`` writes ImageNet-layout JPEG folders and the ground-truth tabl
 from .factors import CLASSES, FACTORS, ClassSpec, Factor
 from .generate import NAME, DatasetConfig, builtin_dataset, class_names, generate, render_image
 
-__all__ = ["CLASSES", "FACTORS", "NAME", "ClassSpec", "DatasetConfig", "Factor", "builtin_dataset",
-           "class_names", "generate", "render_image"]
+__all__ = [
+    "CLASSES",
+    "FACTORS",
+    "NAME",
+    "ClassSpec",
+    "DatasetConfig",
+    "Factor",
+    "builtin_dataset",
+    "class_names",
+    "generate",
+    "render_image",
+]

@@ -6,10 +6,17 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default=None,
-                        help="folder to write (default: the cache folder that sweep/train use)")
-    parser.add_argument("--image-size", type=int, default=64, help="side of the square images in pixels")
-    parser.add_argument("--train-per-class", type=int, default=300, help="training images per class")
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="folder to write (default: the cache folder that sweep/train use)",
+    )
+    parser.add_argument(
+        "--image-size", type=int, default=64, help="side of the square images in pixels"
+    )
+    parser.add_argument(
+        "--train-per-class", type=int, default=300, help="training images per class"
+    )
     parser.add_argument("--val-per-class", type=int, default=60, help="validation images per class")
     parser.add_argument("--seed", type=int, default=0, help="seed of every image's random stream")
 

@@ -43,26 +43,86 @@ class Factor:
         return float(rng.uniform(low, high))
 
 
-FACTORS: dict[str, Factor] = {f.name: f for f in (
-    Factor("position_x", "object centre shift, fraction of width", 0.0, (-0.05, 0.05), (-0.28, 0.28),
-           transforms=("translateX", "TranslateX")),
-    Factor("position_y", "object centre shift, fraction of height", 0.0, (-0.05, 0.05), (-0.28, 0.28),
-           transforms=("translateY", "TranslateY")),
-    Factor("scale", "object size relative to the canonical size", 1.0, (0.9, 1.1), (0.45, 1.6), log=True,
-           transforms=("scale_zoom_in", "scale_zoom_out", "rescale")),
-    Factor("rotation", "object rotation, degrees counter-clockwise", 0.0, (-8.0, 8.0), (-180.0, 180.0),
-           transforms=("rotate", "Rotate")),
-    Factor("shear", "object horizontal shear, degrees", 0.0, (-4.0, 4.0), (-35.0, 35.0),
-           transforms=("shearX", "ShearX")),
-    Factor("brightness", "whole-image gain (torchvision adjust_brightness)", 1.0, (0.9, 1.1), (0.3, 1.7),
-           log=True, transforms=("decrease_brightness", "increase_brightness", "Brightness")),
-    Factor("contrast", "blend with the mean grey (torchvision adjust_contrast)", 1.0, (0.9, 1.1), (0.25, 1.8),
-           log=True, transforms=("decrease_contrast", "increase_contrast", "Contrast")),
-    Factor("saturation", "blend with the grey image (torchvision adjust_saturation, PIL Color)", 1.0,
-           (0.85, 1.15), (0.0, 1.8), transforms=("Color",)),
-    Factor("blur", "Gaussian blur sigma, fraction of the side", 0.0, (0.0, 0.004), (0.0, 0.035),
-           transforms=("Sharpness",)),
-)}
+FACTORS: dict[str, Factor] = {
+    f.name: f
+    for f in (
+        Factor(
+            "position_x",
+            "object centre shift, fraction of width",
+            0.0,
+            (-0.05, 0.05),
+            (-0.28, 0.28),
+            transforms=("translateX", "TranslateX"),
+        ),
+        Factor(
+            "position_y",
+            "object centre shift, fraction of height",
+            0.0,
+            (-0.05, 0.05),
+            (-0.28, 0.28),
+            transforms=("translateY", "TranslateY"),
+        ),
+        Factor(
+            "scale",
+            "object size relative to the canonical size",
+            1.0,
+            (0.9, 1.1),
+            (0.45, 1.6),
+            log=True,
+            transforms=("scale_zoom_in", "scale_zoom_out", "rescale"),
+        ),
+        Factor(
+            "rotation",
+            "object rotation, degrees counter-clockwise",
+            0.0,
+            (-8.0, 8.0),
+            (-180.0, 180.0),
+            transforms=("rotate", "Rotate"),
+        ),
+        Factor(
+            "shear",
+            "object horizontal shear, degrees",
+            0.0,
+            (-4.0, 4.0),
+            (-35.0, 35.0),
+            transforms=("shearX", "ShearX"),
+        ),
+        Factor(
+            "brightness",
+            "whole-image gain (torchvision adjust_brightness)",
+            1.0,
+            (0.9, 1.1),
+            (0.3, 1.7),
+            log=True,
+            transforms=("decrease_brightness", "increase_brightness", "Brightness"),
+        ),
+        Factor(
+            "contrast",
+            "blend with the mean grey (torchvision adjust_contrast)",
+            1.0,
+            (0.9, 1.1),
+            (0.25, 1.8),
+            log=True,
+            transforms=("decrease_contrast", "increase_contrast", "Contrast"),
+        ),
+        Factor(
+            "saturation",
+            "blend with the grey image (torchvision adjust_saturation, PIL Color)",
+            1.0,
+            (0.85, 1.15),
+            (0.0, 1.8),
+            transforms=("Color",),
+        ),
+        Factor(
+            "blur",
+            "Gaussian blur sigma, fraction of the side",
+            0.0,
+            (0.0, 0.004),
+            (0.0, 0.035),
+            transforms=("Sharpness",),
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -102,9 +162,19 @@ def ground_truth_rows() -> list[dict]:
         for name, factor in FACTORS.items():
             declared = name in spec.declared
             low, high = factor.strong if declared else factor.mild
-            rows.append({
-                "class_index": index, "class_name": spec.name, "shape": spec.shape, "factor": name,
-                "declared": declared, "low": low, "high": high, "log_uniform": factor.log,
-                "identity": factor.identity, "unit": factor.unit, "transforms": " ".join(factor.transforms),
-            })
+            rows.append(
+                {
+                    "class_index": index,
+                    "class_name": spec.name,
+                    "shape": spec.shape,
+                    "factor": name,
+                    "declared": declared,
+                    "low": low,
+                    "high": high,
+                    "log_uniform": factor.log,
+                    "identity": factor.identity,
+                    "unit": factor.unit,
+                    "transforms": " ".join(factor.transforms),
+                }
+            )
     return rows

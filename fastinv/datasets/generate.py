@@ -69,7 +69,9 @@ def image_rng(seed: int, split: str, label: int, index: int) -> np.random.Genera
     return np.random.default_rng([seed, SPLITS[split], label, index, VERSION])
 
 
-def render_image(config: DatasetConfig, split: str, label: int, index: int) -> tuple[np.ndarray, dict]:
+def render_image(
+    config: DatasetConfig, split: str, label: int, index: int
+) -> tuple[np.ndarray, dict]:
     """The uint8 HWC image number ``index`` of class ``label`` in ``split`` and its factors."""
     rng = image_rng(config.seed, split, label, index)
     spec = CLASSES[label]
@@ -99,22 +101,31 @@ def generate(out: str | os.PathLike, config: DatasetConfig | None = None, progre
         log.info("dataset already complete at %s", out)
         return out
     if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} exists and is not this dataset; choose an empty or new folder")
+        raise FileExistsError(
+            f"{out} exists and is not this dataset; choose an empty or new folder"
+        )
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         rows = []
         for split, per_class in (("train", config.train_per_class), ("val", config.val_per_class)):
-            for label, spec in enumerate(CLASSES[:config.num_classes]):
+            for label, spec in enumerate(CLASSES[: config.num_classes]):
                 folder = staging / split / spec.name
                 folder.mkdir(parents=True)
                 for index in range(per_class):
                     pixels, factors = render_image(config, split, label, index)
                     relative = f"{split}/{spec.name}/{spec.name}_{index:05d}.jpg"
                     Image.fromarray(pixels).save(staging / relative, quality=config.jpeg_quality)
-                    rows.append({"split": split, "path": relative, "label": label, "class_name": spec.name,
-                                 **{k: round(v, 6) for k, v in factors.items()}})
+                    rows.append(
+                        {
+                            "split": split,
+                            "path": relative,
+                            "label": label,
+                            "class_name": spec.name,
+                            **{k: round(v, 6) for k, v in factors.items()},
+                        }
+                    )
                 if progress is not None:
                     progress(per_class)
         _write_tables(staging, config, rows)
@@ -144,15 +155,29 @@ def _write_tables(folder: Path, config: DatasetConfig, rows: list[dict]) -> None
     _write_csv(folder / "ground_truth.csv", truth)
     _write_csv(folder / "images.csv", rows)
     by_class = {
-        spec.name: {"index": i, "shape": spec.shape, "declared_factors": list(spec.declared),
-                    "ranges": {r["factor"]: [r["low"], r["high"]] for r in truth if r["class_index"] == i}}
-        for i, spec in enumerate(CLASSES[:config.num_classes])
+        spec.name: {
+            "index": i,
+            "shape": spec.shape,
+            "declared_factors": list(spec.declared),
+            "ranges": {r["factor"]: [r["low"], r["high"]] for r in truth if r["class_index"] == i},
+        }
+        for i, spec in enumerate(CLASSES[: config.num_classes])
     }
-    factors = {name: {"unit": f.unit, "identity": f.identity, "mild": list(f.mild), "strong": list(f.strong),
-                      "log_uniform": f.log, "transforms": list(f.transforms)} for name, f in FACTORS.items()}
+    factors = {
+        name: {
+            "unit": f.unit,
+            "identity": f.identity,
+            "mild": list(f.mild),
+            "strong": list(f.strong),
+            "log_uniform": f.log,
+            "transforms": list(f.transforms),
+        }
+        for name, f in FACTORS.items()
+    }
     meta = {"name": NAME, "version": VERSION, "config": asdict(config)}
-    (folder / "ground_truth.json").write_text(json.dumps({**meta, "classes": by_class, "factors": factors},
-                                                         indent=1))
+    (folder / "ground_truth.json").write_text(
+        json.dumps({**meta, "classes": by_class, "factors": factors}, indent=1)
+    )
     (folder / "dataset.json").write_text(json.dumps(meta, indent=1))
 
 
@@ -162,7 +187,9 @@ def default_cache_dir() -> Path:
     return Path(root) / "datasets"
 
 
-def builtin_dataset(config: DatasetConfig | None = None, root: str | os.PathLike | None = None) -> Path:
+def builtin_dataset(
+    config: DatasetConfig | None = None, root: str | os.PathLike | None = None
+) -> Path:
     """The built-in dataset's folder, generated on first use (a few seconds)."""
     config = config or DatasetConfig()
     root = Path(root) if root is not None else default_cache_dir()

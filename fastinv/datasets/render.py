@@ -58,11 +58,24 @@ def shape_distance(shape: str, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if shape == "ellipse":
         return (np.hypot(x / 0.95, y / 0.5) - 1.0) * 0.5
     if shape == "bowtie":
-        return np.maximum(np.abs(x) - 0.85, (np.abs(y) - 0.85 * np.abs(x) - 0.08) / np.hypot(1.0, 0.85))
+        return np.maximum(
+            np.abs(x) - 0.85, (np.abs(y) - 0.85 * np.abs(x) - 0.08) / np.hypot(1.0, 0.85)
+        )
     raise ValueError(f"shape {shape!r} unknown; valid: {', '.join(SHAPES)}")
 
 
-SHAPES = ("disc", "square", "arrow", "cross", "ring", "star", "triangle", "crescent", "ellipse", "bowtie")
+SHAPES = (
+    "disc",
+    "square",
+    "arrow",
+    "cross",
+    "ring",
+    "star",
+    "triangle",
+    "crescent",
+    "ellipse",
+    "bowtie",
+)
 
 
 def pink_noise(rng: np.random.Generator, size: int, exponent: float = 1.0) -> np.ndarray:
@@ -71,7 +84,7 @@ def pink_noise(rng: np.random.Generator, size: int, exponent: float = 1.0) -> np
     fx = np.fft.rfftfreq(size)[None, :]
     frequency = np.hypot(fx, fy)
     frequency[0, 0] = 1.0
-    spectrum = (rng.standard_normal(frequency.shape) + 1j * rng.standard_normal(frequency.shape))
+    spectrum = rng.standard_normal(frequency.shape) + 1j * rng.standard_normal(frequency.shape)
     field = np.fft.irfft2(spectrum / frequency**exponent, s=(size, size))
     return (field - field.mean()) / (field.std() + 1e-12)
 
@@ -95,7 +108,9 @@ def _gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
     return np.tensordot(matrix, rows, axes=(1, 1)).transpose(1, 0, 2)  # then along x
 
 
-def render(shape: str, factors: dict[str, float], size: int, rng: np.random.Generator) -> np.ndarray:
+def render(
+    shape: str, factors: dict[str, float], size: int, rng: np.random.Generator
+) -> np.ndarray:
     """One float64 (size, size, 3) image on [0, 1] of ``shape`` under ``factors`` (see factors.py)."""
     coords = (np.arange(size) + 0.5) / size - 0.5
     px, py = np.meshgrid(coords, coords)  # x right, y down, units of the side

@@ -50,8 +50,12 @@ def load_model(path: Path) -> tuple[torch.nn.Module, dict]:
     missing = [k for k in ("arch", "num_classes", "state_dict") if k not in state]
     if missing:
         raise ValueError(f"checkpoint {str(path)!r} lacks {missing}: not written by fastinv train")
-    model = timm.create_model(state["arch"], num_classes=state["num_classes"], pretrained=False,
-                              **(state.get("model_kwargs") or {}))
+    model = timm.create_model(
+        state["arch"],
+        num_classes=state["num_classes"],
+        pretrained=False,
+        **(state.get("model_kwargs") or {}),
+    )
     model.load_state_dict(state["state_dict"])
     return model.eval(), state
 
@@ -67,10 +71,14 @@ def resolve_split(data: str | None, image_size: int) -> Path:
     return root / "val" if (root / "val").is_dir() else root
 
 
-def check_classes(checkpoint_classes: list[str] | None, num_classes: int, found: list[str], where: Path) -> None:
+def check_classes(
+    checkpoint_classes: list[str] | None, num_classes: int, found: list[str], where: Path
+) -> None:
     if len(found) != num_classes:
-        raise ValueError(f"the checkpoint has {num_classes} classes but {where} has {len(found)} "
-                         f"({', '.join(found[:6])}{'...' if len(found) > 6 else ''})")
+        raise ValueError(
+            f"the checkpoint has {num_classes} classes but {where} has {len(found)} "
+            f"({', '.join(found[:6])}{'...' if len(found) > 6 else ''})"
+        )
     if checkpoint_classes and list(checkpoint_classes) != list(found):
         differ = [(a, b) for a, b in zip(checkpoint_classes, found, strict=True) if a != b][:3]
         raise ValueError(f"class names of {where} differ from the checkpoint's: {differ}")
@@ -89,9 +97,18 @@ def evaluate(config: EvalConfig, progress=None) -> dict[str, pd.DataFrame]:
     image_size = int(state.get("image_size") or state.get("config", {}).get("image_size") or 224)
     resize_size = state.get("resize_size") or state.get("config", {}).get("resize_size")
     split = resolve_split(config.data, image_size)
-    loader = make_loader(str(split), backend=config.backend, train=False, augment="None",
-                         batch_size=config.batch_size, image_size=image_size, resize_size=resize_size,
-                         device=str(device), seed=config.seed, num_workers=config.workers)
+    loader = make_loader(
+        str(split),
+        backend=config.backend,
+        train=False,
+        augment="None",
+        batch_size=config.batch_size,
+        image_size=image_size,
+        resize_size=resize_size,
+        device=str(device),
+        seed=config.seed,
+        num_workers=config.workers,
+    )
     classes = list(loader.classes)
     check_classes(state.get("classes"), state["num_classes"], classes, split)
 
@@ -108,36 +125,64 @@ def evaluate(config: EvalConfig, progress=None) -> dict[str, pd.DataFrame]:
         images = images.to(device).float() / 255.0
         count = labels.shape[0]
         for zoom in zooms:
-            batch_areas = torch.as_tensor(areas[zoom][offset:offset + count], dtype=torch.float32)
+            batch_areas = torch.as_tensor(areas[zoom][offset : offset + count], dtype=torch.float32)
             view = (zoom_batch(images, batch_areas) - mean) / std
             top = model(view).float().topk(topk, dim=1).indices.cpu()
             hit = top == labels.cpu()[:, None]
-            rows.append(pd.DataFrame({
-                "model": label, "zoom": zoom, "sample": np.arange(offset, offset + count),
-                "label": labels.cpu().numpy(), "prediction": top[:, 0].numpy(),
-                "top1": hit[:, 0].numpy(), f"top{topk}": hit.any(1).numpy(), "area": batch_areas.numpy()}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "model": label,
+                        "zoom": zoom,
+                        "sample": np.arange(offset, offset + count),
+                        "label": labels.cpu().numpy(),
+                        "prediction": top[:, 0].numpy(),
+                        "top1": hit[:, 0].numpy(),
+                        f"top{topk}": hit.any(1).numpy(),
+                        "area": batch_areas.numpy(),
+                    }
+                )
+            )
         offset += count
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
     if offset != loader.num_samples:
-        log.warning("evaluated %d of %d images (unreadable ones skipped)", offset, loader.num_samples)
+        log.warning(
+            "evaluated %d of %d images (unreadable ones skipped)", offset, loader.num_samples
+        )
 
     predictions = pd.concat(rows, ignore_index=True)
     predictions["class_name"] = [classes[i] for i in predictions["label"]]
-    summary = (predictions.groupby(["model", "zoom"], as_index=False)
-               .agg(top1=("top1", "mean"), **{f"top{topk}": (f"top{topk}", "mean")}, n=("top1", "size")))
-    per_class = (predictions[predictions["zoom"] == zooms[0]]
-                 .groupby(["model", "label", "class_name"], as_index=False)
-                 .agg(top1=("top1", "mean"), **{f"top{topk}": (f"top{topk}", "mean")}, n=("top1", "size")))
+    summary = predictions.groupby(["model", "zoom"], as_index=False).agg(
+        top1=("top1", "mean"), **{f"top{topk}": (f"top{topk}", "mean")}, n=("top1", "size")
+    )
+    per_class = (
+        predictions[predictions["zoom"] == zooms[0]]
+        .groupby(["model", "label", "class_name"], as_index=False)
+        .agg(top1=("top1", "mean"), **{f"top{topk}": (f"top{topk}", "mean")}, n=("top1", "size"))
+    )
     tables = {"predictions": predictions, "summary": summary, "per_class": per_class}
 
     out = Path(config.out) if config.out else path.parent / "eval"
     for name, frame in tables.items():
         write_parquet(frame, out / f"{name}.parquet")
     write_text(summary.to_csv(index=False), out / "summary.csv")
-    write_text(yaml.safe_dump({**asdict(config), "split": str(split), "image_size": image_size,
-                               "resize_size": resize_size, "classes": classes}, sort_keys=False), out / "config.yaml")
-    log.info("%s: top-1 %.3f at zoom 1 on %d images -> %s", label, summary["top1"].iloc[0], offset, out)
+    write_text(
+        yaml.safe_dump(
+            {
+                **asdict(config),
+                "split": str(split),
+                "image_size": image_size,
+                "resize_size": resize_size,
+                "classes": classes,
+            },
+            sort_keys=False,
+        ),
+        out / "config.yaml",
+    )
+    log.info(
+        "%s: top-1 %.3f at zoom 1 on %d images -> %s", label, summary["top1"].iloc[0], offset, out
+    )
     return tables

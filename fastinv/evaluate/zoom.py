@@ -34,7 +34,9 @@ def zoom_batch(images: torch.Tensor, areas: torch.Tensor) -> torch.Tensor:
         areas: (B,) area fractions in (0, 1].
     """
     if images.ndim != 4 or areas.shape != (images.shape[0],):
-        raise ValueError(f"images {tuple(images.shape)} and areas {tuple(areas.shape)} do not match (B, C, H, W), (B,)")
+        raise ValueError(
+            f"images {tuple(images.shape)} and areas {tuple(areas.shape)} do not match (B, C, H, W), (B,)"
+        )
     side = areas.to(images.device, torch.float32).sqrt()
     theta = torch.zeros(images.shape[0], 2, 3, device=images.device)
     theta[:, 0, 0] = side

@@ -40,8 +40,14 @@ def _class_bootstrap(values: dict[str, np.ndarray], boots: int, seed: int) -> tu
     return float(np.percentile(shares, 2.5)), float(np.percentile(shares, 97.5))
 
 
-def alignment(table: pd.DataFrame, gaps: pd.DataFrame, k: int = 5, indices=ALIGNMENT_INDICES,
-              boots: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, dict]:
+def alignment(
+    table: pd.DataFrame,
+    gaps: pd.DataFrame,
+    k: int = 5,
+    indices=ALIGNMENT_INDICES,
+    boots: int = 2000,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, dict]:
     """Top-k factors per class with their invariance gap, and the share with a positive gap.
 
     Args:
@@ -50,11 +56,15 @@ def alignment(table: pd.DataFrame, gaps: pd.DataFrame, k: int = 5, indices=ALIGN
     """
     gap_of = dict(zip(gaps["transform"], gaps["gap"]))
     rows = table[table["magnitude_index"].isin(list(indices))].copy()
-    rows["invariance"] = [tuple(t for t in invariance_transforms(n, m) if t in gap_of)
-                          for n, m in zip(rows["transform"], rows["magnitude"])]
+    rows["invariance"] = [
+        tuple(t for t in invariance_transforms(n, m) if t in gap_of)
+        for n, m in zip(rows["transform"], rows["magnitude"])
+    ]
     rows = rows[rows["invariance"].map(len) > 0]
     if rows.empty:
-        raise ValueError("no candidate maps to a transformation of the sweep; run the sweep with the 'paper' preset")
+        raise ValueError(
+            "no candidate maps to a transformation of the sweep; run the sweep with the 'paper' preset"
+        )
     rows["gap"] = [float(np.mean([gap_of[t] for t in ts])) for ts in rows["invariance"]]
     rows["invariance"] = rows["invariance"].map(",".join)
     rows = rows.sort_values(["class_name", "rank"])
@@ -63,18 +73,39 @@ def alignment(table: pd.DataFrame, gaps: pd.DataFrame, k: int = 5, indices=ALIGN
     per_class = {c: g["positive_gap"].to_numpy() for c, g in top.groupby("class_name")}
     low, high = _class_bootstrap(per_class, boots, seed)
     # What a top-k drawn without regard to the ranking would give: the share over all mapped candidates.
-    summary = {"share_positive": float(top["positive_gap"].mean()), "ci95_low": low, "ci95_high": high,
-               "classes": len(per_class), "factors": len(top), "k": k,
-               "share_positive_all_candidates": float((rows["gap"] > 0).mean())}
-    return top[["class_name", "rank", "candidate", "transform", "magnitude_index", "proportion_boosted",
-                "invariance", "gap", "positive_gap"]], summary
+    summary = {
+        "share_positive": float(top["positive_gap"].mean()),
+        "ci95_low": low,
+        "ci95_high": high,
+        "classes": len(per_class),
+        "factors": len(top),
+        "k": k,
+        "share_positive_all_candidates": float((rows["gap"] > 0).mean()),
+    }
+    return top[
+        [
+            "class_name",
+            "rank",
+            "candidate",
+            "transform",
+            "magnitude_index",
+            "proportion_boosted",
+            "invariance",
+            "gap",
+            "positive_gap",
+        ]
+    ], summary
 
 
 def _rank_vectors(table: pd.DataFrame) -> pd.DataFrame:
-    return table.pivot_table(index="candidate", columns="class_name", values="proportion_boosted", sort=False)
+    return table.pivot_table(
+        index="candidate", columns="class_name", values="proportion_boosted", sort=False
+    )
 
 
-def specificity(table: pd.DataFrame, k: int = 5, max_pairs: int = 500, seed: int = 0) -> tuple[pd.DataFrame, dict]:
+def specificity(
+    table: pd.DataFrame, k: int = 5, max_pairs: int = 500, seed: int = 0
+) -> tuple[pd.DataFrame, dict]:
     """Rank agreement between classes over sampled class pairs, and against WordNet if available."""
     vectors = _rank_vectors(table)
     classes = list(vectors.columns)
@@ -88,15 +119,26 @@ def specificity(table: pd.DataFrame, k: int = 5, max_pairs: int = 500, seed: int
     rows = []
     for i, j in pairs:
         a, b = vectors[classes[i]].to_numpy(), vectors[classes[j]].to_numpy()
-        constant = np.ptp(a) == 0 or np.ptp(b) == 0  # a correlation is undefined for a constant ranking
-        rows.append({"class_a": classes[i], "class_b": classes[j],
-                     "spearman": np.nan if constant else float(stats.spearmanr(a, b).statistic),
-                     "kendall": np.nan if constant else float(stats.kendalltau(a, b).statistic),
-                     "top_k_overlap": len(tops[classes[i]] & tops[classes[j]]) / k})
+        constant = (
+            np.ptp(a) == 0 or np.ptp(b) == 0
+        )  # a correlation is undefined for a constant ranking
+        rows.append(
+            {
+                "class_a": classes[i],
+                "class_b": classes[j],
+                "spearman": np.nan if constant else float(stats.spearmanr(a, b).statistic),
+                "kendall": np.nan if constant else float(stats.kendalltau(a, b).statistic),
+                "top_k_overlap": len(tops[classes[i]] & tops[classes[j]]) / k,
+            }
+        )
     frame = pd.DataFrame(rows)
-    summary = {"class_pairs": len(frame), "k": k, "mean_spearman": float(frame["spearman"].mean()),
-               "mean_kendall": float(frame["kendall"].mean()),
-               "mean_top_k_overlap": float(frame["top_k_overlap"].mean())}
+    summary = {
+        "class_pairs": len(frame),
+        "k": k,
+        "mean_spearman": float(frame["spearman"].mean()),
+        "mean_kendall": float(frame["kendall"].mean()),
+        "mean_top_k_overlap": float(frame["top_k_overlap"].mean()),
+    }
     similarity, reason = wordnet_similarity(frame)
     if similarity is None:
         summary["wordnet"] = f"skipped: {reason}"
@@ -104,7 +146,9 @@ def specificity(table: pd.DataFrame, k: int = 5, max_pairs: int = 500, seed: int
         frame["wordnet_wup"] = similarity
         valid = frame.dropna(subset=["wordnet_wup", "spearman"])
         summary["wordnet"] = "Wu-Palmer similarity of the classes' synsets"
-        summary["spearman_vs_wordnet"] = float(stats.spearmanr(valid["wordnet_wup"], valid["spearman"]).statistic)
+        summary["spearman_vs_wordnet"] = float(
+            stats.spearmanr(valid["wordnet_wup"], valid["spearman"]).statistic
+        )
     return frame, summary
 
 
@@ -122,18 +166,25 @@ def wordnet_similarity(frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:
     except LookupError:
         return None, "nltk's wordnet corpus is not installed (python -m nltk.downloader wordnet)"
     synsets = {n: wordnet.synset_from_pos_and_offset("n", int(n[1:])) for n in names}
-    return np.array([synsets[a].wup_similarity(synsets[b]) for a, b in zip(frame["class_a"], frame["class_b"])],
-                    dtype=float), ""
+    return np.array(
+        [synsets[a].wup_similarity(synsets[b]) for a, b in zip(frame["class_a"], frame["class_b"])],
+        dtype=float,
+    ), ""
 
 
-def precision_at_k(table: pd.DataFrame, ground_truth: pd.DataFrame, k: int = 3) -> tuple[pd.DataFrame, dict]:
+def precision_at_k(
+    table: pd.DataFrame, ground_truth: pd.DataFrame, k: int = 3
+) -> tuple[pd.DataFrame, dict]:
     """Precision at k of each class's ranking against its declared factors.
 
     Args:
         ground_truth: the built-in dataset's ``ground_truth.csv`` (class_name, declared, transforms).
     """
     declared = ground_truth[ground_truth["declared"].astype(str).str.lower() == "true"]
-    relevant = {c: set(" ".join(g["transforms"].astype(str)).split()) for c, g in declared.groupby("class_name")}
+    relevant = {
+        c: set(" ".join(g["transforms"].astype(str)).split())
+        for c, g in declared.groupby("class_name")
+    }
     rows = []
     for class_name, group in table.groupby("class_name"):
         wanted = relevant.get(class_name)
@@ -143,15 +194,28 @@ def precision_at_k(table: pd.DataFrame, ground_truth: pd.DataFrame, k: int = 3) 
         order = group["rank"].to_numpy().argsort()
         available = int(hits.sum())
         if available == 0:
-            log.warning("class %s: no candidate probes its declared factors %s", class_name, sorted(wanted))
+            log.warning(
+                "class %s: no candidate probes its declared factors %s", class_name, sorted(wanted)
+            )
             continue
         depth = min(k, available)
-        rows.append({"class_name": class_name, "declared": " ".join(sorted(wanted)), "k": depth,
-                     "hits": int(hits[order][:depth].sum()), "precision": float(hits[order][:depth].mean()),
-                     "chance": available / len(group),
-                     "top": " ".join(group.iloc[order[:depth]]["candidate"])})
+        rows.append(
+            {
+                "class_name": class_name,
+                "declared": " ".join(sorted(wanted)),
+                "k": depth,
+                "hits": int(hits[order][:depth].sum()),
+                "precision": float(hits[order][:depth].mean()),
+                "chance": available / len(group),
+                "top": " ".join(group.iloc[order[:depth]]["candidate"]),
+            }
+        )
     frame = pd.DataFrame(rows)
     if frame.empty:
         raise ValueError("no class has declared factors that the candidates probe")
-    return frame, {"k": k, "mean_precision": float(frame["precision"].mean()),
-                   "mean_chance": float(frame["chance"].mean()), "classes": len(frame)}
+    return frame, {
+        "k": k,
+        "mean_precision": float(frame["precision"].mean()),
+        "mean_chance": float(frame["chance"].mean()),
+        "classes": len(frame),
+    }

@@ -60,7 +60,9 @@ class AutoAugmentTransform(Transform):
     signed: bool = False
     ignores_magnitude: bool = False
     op_magnitude: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
-    inverse_map: Callable[[float, tuple[int, int]], np.ndarray] | None = field(default=None, repr=False)
+    inverse_map: Callable[[float, tuple[int, int]], np.ndarray] | None = field(
+        default=None, repr=False
+    )
     fill: float | None = None
 
     def theta(self, magnitudes: Sequence[float], size: tuple[int, int]) -> torch.Tensor:
@@ -70,8 +72,13 @@ class AutoAugmentTransform(Transform):
         thetas = [self.inverse_map(float(m), size) for m in values.reshape(-1)]
         return torch.from_numpy(np.stack(thetas).reshape(values.shape + (2, 3)))
 
-    def apply(self, images: torch.Tensor, magnitudes: Sequence[float], signs: torch.Tensor | None = None,
-              **options) -> torch.Tensor:
+    def apply(
+        self,
+        images: torch.Tensor,
+        magnitudes: Sequence[float],
+        signs: torch.Tensor | None = None,
+        **options,
+    ) -> torch.Tensor:
         """Apply at M magnitudes to B images; ``signs`` [B, M] of +-1 flips each (image, magnitude).
 
         Returns [B * M, C, H, W] like :meth:`Transform.apply`.
@@ -90,7 +97,9 @@ class AutoAugmentTransform(Transform):
             theta = self.theta(signed, tuple(images.shape[-2:]))
             padding = {"padding": "constant", "fill": self.fill} if self.fill is not None else {}
             return warp_affine(images, theta, **padding, **options)
-        out = adjust_appearance(images, self.op, torch.from_numpy(self.op_magnitude(signed)), **options)
+        out = adjust_appearance(
+            images, self.op, torch.from_numpy(self.op_magnitude(signed)), **options
+        )
         identity = [i for i, m in enumerate(values) if self.is_identity(m)]
         if identity:  # e.g. Solarize at 256 has no in-range op threshold: copy the input there
             same = adjust_appearance(images, "brightness", [1.0], **options)
@@ -134,49 +143,175 @@ def _solarize_threshold(levels: np.ndarray) -> np.ndarray:
     return np.minimum(np.ceil(levels - 1e-9), 255.0) / 255.0
 
 
-_AUTOAUGMENT_REF = "AutoAugment (PIL) as in the study's reference code; see fastinv.factors.autoaugment"
+_AUTOAUGMENT_REF = (
+    "AutoAugment (PIL) as in the study's reference code; see fastinv.factors.autoaugment"
+)
 RESCALE_GRID = (1.0, 0.85, 0.70, 0.55, 0.40, 0.25, 1.625, 2.25, 2.875, 3.5)
 
 
 def _geometric(name, parameter, unit, grid, inverse_map, valid, signed=True, fill=GREY_FILL):
-    return AutoAugmentTransform(name, GEOMETRIC, parameter, unit, grid[0], grid[-1], valid, grid,
-                                _AUTOAUGMENT_REF, signed=signed, inverse_map=inverse_map, fill=fill)
+    return AutoAugmentTransform(
+        name,
+        GEOMETRIC,
+        parameter,
+        unit,
+        grid[0],
+        grid[-1],
+        valid,
+        grid,
+        _AUTOAUGMENT_REF,
+        signed=signed,
+        inverse_map=inverse_map,
+        fill=fill,
+    )
 
 
 def _appearance(name, parameter, unit, grid, op, valid, op_magnitude, signed=True, **kw):
-    return AutoAugmentTransform(name, APPEARANCE, parameter, unit, grid[0], grid[-1], valid, grid,
-                                _AUTOAUGMENT_REF, op=op, signed=signed, op_magnitude=op_magnitude, **kw)
+    return AutoAugmentTransform(
+        name,
+        APPEARANCE,
+        parameter,
+        unit,
+        grid[0],
+        grid[-1],
+        valid,
+        grid,
+        _AUTOAUGMENT_REF,
+        op=op,
+        signed=signed,
+        op_magnitude=op_magnitude,
+        **kw,
+    )
 
 
 def _constant(name, op):
-    return AutoAugmentTransform(name, APPEARANCE, "none", "ignored", 0.0, 0.0, (0.0, 9.0), (0.0,) * 10,
-                                _AUTOAUGMENT_REF, op=op, exact_identity=False, ignores_magnitude=True,
-                                op_magnitude=lambda value: np.zeros_like(value))
+    return AutoAugmentTransform(
+        name,
+        APPEARANCE,
+        "none",
+        "ignored",
+        0.0,
+        0.0,
+        (0.0, 9.0),
+        (0.0,) * 10,
+        _AUTOAUGMENT_REF,
+        op=op,
+        exact_identity=False,
+        ignores_magnitude=True,
+        op_magnitude=lambda value: np.zeros_like(value),
+    )
 
 
 _ENHANCE_GRID = _linspace(0.0, 0.9)
 TRANSFORMS = (
-    _geometric("ShearX", "shear", "coefficient (tan of the angle)", _linspace(0, 0.3), _shear_map(0), (-1.0, 1.0)),
-    _geometric("ShearY", "shear", "coefficient (tan of the angle)", _linspace(0, 0.3), _shear_map(1), (-1.0, 1.0)),
-    _geometric("TranslateX", "shift", "fraction of width", _linspace(0, 150 / 331), _translate_map(0), (-1.0, 1.0)),
-    _geometric("TranslateY", "shift", "fraction of height", _linspace(0, 150 / 331), _translate_map(1),
-               (-1.0, 1.0)),
-    _geometric("Rotate", "angle", "degrees counter-clockwise", _linspace(0, 30),
-               lambda degrees, size: affine_theta(size, angle=-degrees), (-360.0, 360.0), signed=False),
-    _geometric("rescale", "scale", "zoom factor", RESCALE_GRID,
-               lambda scale, size: affine_theta(size, scale=scale), (0.01, 100.0), signed=False, fill=None),
-    _appearance("Color", "factor offset", "m of enhance factor 1 + m", _ENHANCE_GRID, "saturation", (0.0, 1.0),
-                _enhance),
-    _appearance("Contrast", "factor offset", "m of enhance factor 1 + m", _ENHANCE_GRID, "contrast", (0.0, 1.0),
-                _enhance),
-    _appearance("Brightness", "factor offset", "m of enhance factor 1 + m", _ENHANCE_GRID, "brightness",
-                (0.0, 1.0), _enhance),
-    _appearance("Sharpness", "factor offset", "m of enhance factor 1 + m", _ENHANCE_GRID, "sharpness",
-                (0.0, 1.0), _enhance),
-    _appearance("Posterize", "bits", "bits kept", tuple(float(b) for b in np.round(np.linspace(8, 4, 10))),
-                "posterize", (0.0, 8.0), lambda bits: bits, signed=False, integer=True),
-    _appearance("Solarize", "threshold", "8-bit level", _linspace(256, 0), "solarize", (0.0, 256.0),
-                _solarize_threshold, signed=False),
+    _geometric(
+        "ShearX",
+        "shear",
+        "coefficient (tan of the angle)",
+        _linspace(0, 0.3),
+        _shear_map(0),
+        (-1.0, 1.0),
+    ),
+    _geometric(
+        "ShearY",
+        "shear",
+        "coefficient (tan of the angle)",
+        _linspace(0, 0.3),
+        _shear_map(1),
+        (-1.0, 1.0),
+    ),
+    _geometric(
+        "TranslateX",
+        "shift",
+        "fraction of width",
+        _linspace(0, 150 / 331),
+        _translate_map(0),
+        (-1.0, 1.0),
+    ),
+    _geometric(
+        "TranslateY",
+        "shift",
+        "fraction of height",
+        _linspace(0, 150 / 331),
+        _translate_map(1),
+        (-1.0, 1.0),
+    ),
+    _geometric(
+        "Rotate",
+        "angle",
+        "degrees counter-clockwise",
+        _linspace(0, 30),
+        lambda degrees, size: affine_theta(size, angle=-degrees),
+        (-360.0, 360.0),
+        signed=False,
+    ),
+    _geometric(
+        "rescale",
+        "scale",
+        "zoom factor",
+        RESCALE_GRID,
+        lambda scale, size: affine_theta(size, scale=scale),
+        (0.01, 100.0),
+        signed=False,
+        fill=None,
+    ),
+    _appearance(
+        "Color",
+        "factor offset",
+        "m of enhance factor 1 + m",
+        _ENHANCE_GRID,
+        "saturation",
+        (0.0, 1.0),
+        _enhance,
+    ),
+    _appearance(
+        "Contrast",
+        "factor offset",
+        "m of enhance factor 1 + m",
+        _ENHANCE_GRID,
+        "contrast",
+        (0.0, 1.0),
+        _enhance,
+    ),
+    _appearance(
+        "Brightness",
+        "factor offset",
+        "m of enhance factor 1 + m",
+        _ENHANCE_GRID,
+        "brightness",
+        (0.0, 1.0),
+        _enhance,
+    ),
+    _appearance(
+        "Sharpness",
+        "factor offset",
+        "m of enhance factor 1 + m",
+        _ENHANCE_GRID,
+        "sharpness",
+        (0.0, 1.0),
+        _enhance,
+    ),
+    _appearance(
+        "Posterize",
+        "bits",
+        "bits kept",
+        tuple(float(b) for b in np.round(np.linspace(8, 4, 10))),
+        "posterize",
+        (0.0, 8.0),
+        lambda bits: bits,
+        signed=False,
+        integer=True,
+    ),
+    _appearance(
+        "Solarize",
+        "threshold",
+        "8-bit level",
+        _linspace(256, 0),
+        "solarize",
+        (0.0, 256.0),
+        _solarize_threshold,
+        signed=False,
+    ),
     _constant("AutoContrast", "autocontrast"),
     _constant("Equalize", "equalize"),
     _constant("Invert", "invert"),
@@ -185,17 +320,35 @@ TRANSFORMS = (
 # Distinct (operation, magnitude index) pairs of AutoAugment's ImageNet and SVHN policies (the
 # reference keeps magnitude-less operations once per index they appear with).
 POLICY_PAIRS: dict[str, tuple[int, ...]] = {
-    "AutoContrast": (1, 3, 5), "Color": (0, 2, 4, 8), "Contrast": (3, 8),
-    "Equalize": (1, 2, 3, 4, 5, 7, 8, 9), "Invert": (3, 4, 5, 6, 8), "Posterize": (5, 6, 7, 8),
-    "Rotate": (3, 4, 8, 9), "Sharpness": (7,), "ShearX": (2, 4, 5, 6, 9), "ShearY": (4, 5, 6, 7, 8),
-    "Solarize": (2, 3, 4, 5, 6, 7, 8), "TranslateX": (3,), "TranslateY": (2, 3, 6, 7),
+    "AutoContrast": (1, 3, 5),
+    "Color": (0, 2, 4, 8),
+    "Contrast": (3, 8),
+    "Equalize": (1, 2, 3, 4, 5, 7, 8, 9),
+    "Invert": (3, 4, 5, 6, 8),
+    "Posterize": (5, 6, 7, 8),
+    "Rotate": (3, 4, 8, 9),
+    "Sharpness": (7,),
+    "ShearX": (2, 4, 5, 6, 9),
+    "ShearY": (4, 5, 6, 7, 8),
+    "Solarize": (2, 3, 4, 5, 6, 7, 8),
+    "TranslateX": (3,),
+    "TranslateY": (2, 3, 6, 7),
     "rescale": tuple(range(10)),
 }
 
-_DIRECT = {"ShearX": "shearX", "ShearY": "shearY", "TranslateX": "translateX", "TranslateY": "translateY",
-           "Rotate": "rotate", "Posterize": "posterize", "Solarize": "solarize"}
-_BOTH_WAYS = {"Brightness": ("decrease_brightness", "increase_brightness"),
-              "Contrast": ("decrease_contrast", "increase_contrast")}
+_DIRECT = {
+    "ShearX": "shearX",
+    "ShearY": "shearY",
+    "TranslateX": "translateX",
+    "TranslateY": "translateY",
+    "Rotate": "rotate",
+    "Posterize": "posterize",
+    "Solarize": "solarize",
+}
+_BOTH_WAYS = {
+    "Brightness": ("decrease_brightness", "increase_brightness"),
+    "Contrast": ("decrease_contrast", "increase_contrast"),
+}
 
 
 def invariance_transforms(transform: str, magnitude: float) -> tuple[str, ...]:

@@ -46,10 +46,14 @@ def parse_indices(spec: str | Sequence[int] | None) -> tuple[int, ...] | None:
     try:
         return tuple(int(v) for v in values)
     except ValueError:
-        raise ValueError(f"magnitude indices {spec!r} must be whole numbers like '3,6,9' or 'all'") from None
+        raise ValueError(
+            f"magnitude indices {spec!r} must be whole numbers like '3,6,9' or 'all'"
+        ) from None
 
 
-def resolve_candidates(spec: str | Sequence[str] = PRESET, indices: Sequence[int] | None = None) -> list[Candidate]:
+def resolve_candidates(
+    spec: str | Sequence[str] = PRESET, indices: Sequence[int] | None = None
+) -> list[Candidate]:
     """The candidates of ``spec`` (a preset, names, or a comma-separated list of them)."""
     transforms = resolve_transforms(spec)
     policy = indices is None and isinstance(spec, str) and spec.strip() == PRESET
@@ -59,14 +63,18 @@ def resolve_candidates(spec: str | Sequence[str] = PRESET, indices: Sequence[int
         chosen = POLICY_PAIRS.get(transform.name, ()) if policy else (indices or range(len(grid)))
         for index in chosen:
             if not 0 <= index < len(grid):
-                raise ValueError(f"magnitude index {index} out of range 0..{len(grid) - 1} for '{transform.name}'")
+                raise ValueError(
+                    f"magnitude index {index} out of range 0..{len(grid) - 1} for '{transform.name}'"
+                )
             out.append(Candidate(transform, int(index), float(grid[index])))
     if not out:
         raise ValueError(f"no candidates selected by {spec!r} with indices {indices}")
     return out
 
 
-def candidate_signs(count: int, seed: int, class_name: str, transform: str, columns: int) -> np.ndarray:
+def candidate_signs(
+    count: int, seed: int, class_name: str, transform: str, columns: int
+) -> np.ndarray:
     """[count, columns] of -1/+1, fixed by (seed, class, transform), as AutoAugment's per-image sign."""
     digest = hashlib.sha256(repr((seed, class_name, transform, "sign")).encode()).digest()
     rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))

@@ -7,8 +7,21 @@ from dataclasses import dataclass
 
 # Fields that change speed, bookkeeping or the analyses drawn from the tables, not the deltas:
 # a rerun into the same folder may change them.
-NOT_SCIENCE = ("out", "device", "batch_size", "workers", "kernel_backend", "strict", "sweep", "trained",
-               "untrained", "alignment_samples", "top_k", "specificity_pairs", "imagenet_x")
+NOT_SCIENCE = (
+    "out",
+    "device",
+    "batch_size",
+    "workers",
+    "kernel_backend",
+    "strict",
+    "sweep",
+    "trained",
+    "untrained",
+    "alignment_samples",
+    "top_k",
+    "specificity_pairs",
+    "imagenet_x",
+)
 
 
 @dataclass
@@ -57,8 +70,10 @@ class FactorsConfig:
 
     def __post_init__(self):
         if not self.model:
-            raise ValueError("a model is required (--model [label=]arch[@checkpoint] or a checkpoint file); "
-                             "the study uses one trained without augmentation")
+            raise ValueError(
+                "a model is required (--model [label=]arch[@checkpoint] or a checkpoint file); "
+                "the study uses one trained without augmentation"
+            )
         if self.imagenet_x not in ("auto", "off"):
             raise ValueError(f"imagenet_x {self.imagenet_x!r} unknown; valid: auto, off")
         if self.split not in ("train", "val"):

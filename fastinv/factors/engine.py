@@ -31,7 +31,7 @@ import torch
 from fastinv.data import ImageRecord, decode_images, list_images
 from fastinv.models import Embedder, ModelSpec, load_embedder
 from fastinv.results import RunDirectory, safe_name, write_parquet, write_text
-from fastinv.sweep.engine import normalisation, resolve_device
+from fastinv.sweep.measure import normalisation, resolve_device
 
 from .candidates import Candidate, candidate_signs, parse_indices, resolve_candidates
 from .config import FactorsConfig
@@ -41,8 +41,21 @@ from .stats import summarize_deltas
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
-DELTA_COLUMNS = ["class_name", "label", "pair_index", "image_1", "image_2", "candidate", "transform",
-                 "magnitude_index", "magnitude", "sign", "cos0", "cos", "delta"]
+DELTA_COLUMNS = [
+    "class_name",
+    "label",
+    "pair_index",
+    "image_1",
+    "image_2",
+    "candidate",
+    "transform",
+    "magnitude_index",
+    "magnitude",
+    "sign",
+    "cos0",
+    "cos",
+    "delta",
+]
 
 
 def resolve_data(config: FactorsConfig) -> tuple[Path, Path | None, int, int]:
@@ -52,7 +65,12 @@ def resolve_data(config: FactorsConfig) -> tuple[Path, Path | None, int, int]:
         # A split of a dataset written by `fastinv dataset` carries its ground truth one level up.
         truth = folder.parent / "ground_truth.csv"
         size = config.image_size or 224
-        return folder, truth if truth.is_file() else None, size, config.resize_size or round(size * 256 / 224)
+        return (
+            folder,
+            truth if truth.is_file() else None,
+            size,
+            config.resize_size or round(size * 256 / 224),
+        )
     from fastinv.datasets import builtin_dataset
 
     folder = builtin_dataset()
@@ -84,7 +102,9 @@ class PairEmbedder:
         out = []
         for chunk in images.split(self.batch_size):
             chunk = chunk.to(self.device, non_blocking=True).float().div_(255.0)
-            out.append(self.forward(((chunk - mean) / std).contiguous(memory_format=torch.channels_last)))
+            out.append(
+                self.forward(((chunk - mean) / std).contiguous(memory_format=torch.channels_last))
+            )
         return torch.cat(out)
 
     @torch.inference_mode()
@@ -93,8 +113,13 @@ class PairEmbedder:
             return None
         return self.classifier(embeddings.to(self.device)).argmax(1).cpu().numpy()
 
-    def embed_transformed(self, images: torch.Tensor, candidates: list[Candidate], signs: np.ndarray | None,
-                          progress: Progress | None) -> torch.Tensor:
+    def embed_transformed(
+        self,
+        images: torch.Tensor,
+        candidates: list[Candidate],
+        signs: np.ndarray | None,
+        progress: Progress | None,
+    ) -> torch.Tensor:
         """Embeddings [N, M, D] of ``images`` under the M candidates of one transform."""
         transform = candidates[0].transform
         magnitudes = [c.magnitude for c in candidates]
@@ -103,7 +128,12 @@ class PairEmbedder:
         out = []
         for start in range(0, len(images), chunk_size):
             chunk = images[start : start + chunk_size].to(self.device, non_blocking=True)
-            options = {"mean": self.mean, "std": self.std, "channels_last": True, "backend": self.backend}
+            options = {
+                "mean": self.mean,
+                "std": self.std,
+                "channels_last": True,
+                "backend": self.backend,
+            }
             if signs is not None:
                 options["signs"] = torch.from_numpy(signs[start : start + chunk_size])
             batch = transform.apply(chunk, magnitudes, **options)
@@ -119,9 +149,16 @@ def cosine(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)).clamp_min(1e-300)
 
 
-def class_deltas(measure: PairEmbedder, z1: torch.Tensor, z2: torch.Tensor, x2: torch.Tensor,
-                 candidates: list[Candidate], class_name: str, seed: int,
-                 progress: Progress | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def class_deltas(
+    measure: PairEmbedder,
+    z1: torch.Tensor,
+    z2: torch.Tensor,
+    x2: torch.Tensor,
+    candidates: list[Candidate],
+    class_name: str,
+    seed: int,
+    progress: Progress | None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """candidate name -> (cos [P], sign [P]) for one class's pairs."""
     P = len(x2)
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -140,33 +177,57 @@ def class_deltas(measure: PairEmbedder, z1: torch.Tensor, z2: torch.Tensor, x2: 
         computed = moving[:1] if ignores else list({c.magnitude: c for c in moving}.values())
         if not computed:
             continue
-        signs = candidate_signs(P, seed, class_name, name, len(computed)) if members[0].signed else None
+        signs = (
+            candidate_signs(P, seed, class_name, name, len(computed)) if members[0].signed else None
+        )
         embedded = measure.embed_transformed(x2, computed, signs, progress)
         by_magnitude = {}
         for column, c in enumerate(computed):
-            sign = signs[:, column].astype(np.int8) if signs is not None else np.ones(P, dtype=np.int8)
+            sign = (
+                signs[:, column].astype(np.int8) if signs is not None else np.ones(P, dtype=np.int8)
+            )
             by_magnitude[c.magnitude] = (cosine(z1, embedded[:, column]).cpu().numpy(), sign)
         for c in moving:
             out[c.name] = by_magnitude[computed[0].magnitude if ignores else c.magnitude]
     return out
 
 
-def _pairs_table(records: list[ImageRecord], classes: list[str], config: FactorsConfig) -> pd.DataFrame:
+def _pairs_table(
+    records: list[ImageRecord], classes: list[str], config: FactorsConfig
+) -> pd.DataFrame:
     by_class: dict[str, list[ImageRecord]] = {}
     for record in records:
         by_class.setdefault(record.class_name, []).append(record)
     rows = []
     for class_name in classes:
-        pairs = class_pairs(by_class.get(class_name, []), config.pairing, config.pairs, config.pair_batch,
-                            config.seed)
+        pairs = class_pairs(
+            by_class.get(class_name, []),
+            config.pairing,
+            config.pairs,
+            config.pair_batch,
+            config.seed,
+        )
         if not pairs:
-            log.warning("class %s has too few images for a pair (pairing %s, pair batch %d); skipped",
-                        class_name, config.pairing, config.pair_batch)
+            log.warning(
+                "class %s has too few images for a pair (pairing %s, pair batch %d); skipped",
+                class_name,
+                config.pairing,
+                config.pair_batch,
+            )
         for index, (first, second) in enumerate(pairs):
-            rows.append({"class_name": class_name, "label": first.label, "pair_index": index,
-                         "image_1": first.sample_id, "image_2": second.sample_id})
+            rows.append(
+                {
+                    "class_name": class_name,
+                    "label": first.label,
+                    "pair_index": index,
+                    "image_1": first.sample_id,
+                    "image_2": second.sample_id,
+                }
+            )
     if not rows:
-        raise ValueError("no class has enough images for one pair; lower --pair-batch or use --pairing random")
+        raise ValueError(
+            "no class has enough images for one pair; lower --pair-batch or use --pairing random"
+        )
     return pd.DataFrame(rows)
 
 
@@ -175,14 +236,19 @@ def _select_classes(classes: list[str], config: FactorsConfig) -> list[str]:
         wanted = [c.strip() for c in config.classes.split(",") if c.strip()]
         unknown = [c for c in wanted if c not in classes]
         if unknown:
-            raise ValueError(f"classes {unknown} not in the data; valid: {', '.join(classes[:20])}"
-                             f"{'...' if len(classes) > 20 else ''}")
+            raise ValueError(
+                f"classes {unknown} not in the data; valid: {', '.join(classes[:20])}"
+                f"{'...' if len(classes) > 20 else ''}"
+            )
         classes = wanted
     return classes[: config.max_classes] if config.max_classes else classes
 
 
-def run_factors(config: FactorsConfig, progress: Callable[[int, int], Progress] | None = None,
-                module: torch.nn.Module | None = None) -> Path:
+def run_factors(
+    config: FactorsConfig,
+    progress: Callable[[int, int], Progress] | None = None,
+    module: torch.nn.Module | None = None,
+) -> Path:
     """Run (or resume) factor discovery; returns the run directory (tables only, no analyses).
 
     ``progress(total, initial)`` may return a callback receiving counts of embedded images (the CLI
@@ -193,7 +259,9 @@ def run_factors(config: FactorsConfig, progress: Callable[[int, int], Progress] 
     candidates = resolve_candidates(config.candidates, parse_indices(config.magnitude_indices))
     records, classes = list_images(root)
     if not classes:
-        raise ValueError(f"{str(root)!r} is a flat folder; factor discovery needs one sub-folder per class")
+        raise ValueError(
+            f"{str(root)!r} is a flat folder; factor discovery needs one sub-folder per class"
+        )
     classes = _select_classes(classes, config)
     spec = ModelSpec.parse(config.model)
     run = RunDirectory(config.out, config.science(), config.to_dict())
@@ -201,26 +269,46 @@ def run_factors(config: FactorsConfig, progress: Callable[[int, int], Progress] 
     pairs = _pairs_table(records, classes, config)
     saved = run.root / "pairs.parquet"
     if saved.exists() and not pd.read_parquet(saved).equals(pairs):
-        raise ValueError(f"the images in {str(root)!r} changed since this run started; use a new --out")
+        raise ValueError(
+            f"the images in {str(root)!r} changed since this run started; use a new --out"
+        )
     write_parquet(pairs, saved)
 
-    todo = [c for c in dict.fromkeys(pairs["class_name"]) if not run.cell_path(spec.label, c).exists()]
+    todo = [
+        c for c in dict.fromkeys(pairs["class_name"]) if not run.cell_path(spec.label, c).exists()
+    ]
     if todo:
         run.record_provenance(started=run.now(), classes_to_do=len(todo))
         device = resolve_device(config.device)
-        embedder = Embedder(module, "module").eval() if module is not None else load_embedder(spec, seed=config.seed)
+        embedder = (
+            Embedder(module, "module").eval()
+            if module is not None
+            else load_embedder(spec, seed=config.seed)
+        )
         measure = PairEmbedder(embedder, device, config.batch_size, config.kernel_backend)
         computed = sum(1 for c in candidates if not c.transform.is_identity(c.magnitude))
         total = int(pairs["class_name"].isin(todo).sum()) * (computed + 2)
         tick = progress(total, 0) if progress else None
         by_id = {r.sample_id: r for r in records}
         for class_name in todo:
-            _run_class(run, measure, pairs[pairs["class_name"] == class_name], by_id, candidates, spec.label,
-                       config, image_size, resize_size, tick)
+            _run_class(
+                run,
+                measure,
+                pairs[pairs["class_name"] == class_name],
+                by_id,
+                candidates,
+                spec.label,
+                config,
+                image_size,
+                resize_size,
+                tick,
+            )
         run.record_provenance(finished=run.now())
 
-    deltas = pd.concat([pd.read_parquet(run.cell_path(spec.label, c)) for c in dict.fromkeys(pairs["class_name"])],
-                       ignore_index=True)
+    deltas = pd.concat(
+        [pd.read_parquet(run.cell_path(spec.label, c)) for c in dict.fromkeys(pairs["class_name"])],
+        ignore_index=True,
+    )
     write_parquet(deltas, run.root / "deltas.parquet")
     table = summarize_deltas(deltas)
     write_parquet(table, run.root / "factors.parquet")
@@ -228,16 +316,33 @@ def run_factors(config: FactorsConfig, progress: Callable[[int, int], Progress] 
     return run.root
 
 
-def _run_class(run: RunDirectory, measure: PairEmbedder, pairs: pd.DataFrame, by_id: dict[str, ImageRecord],
-               candidates: list[Candidate], model: str, config: FactorsConfig, image_size: int,
-               resize_size: int, tick: Progress | None) -> None:
+def _run_class(
+    run: RunDirectory,
+    measure: PairEmbedder,
+    pairs: pd.DataFrame,
+    by_id: dict[str, ImageRecord],
+    candidates: list[Candidate],
+    model: str,
+    config: FactorsConfig,
+    image_size: int,
+    resize_size: int,
+    tick: Progress | None,
+) -> None:
     class_name = pairs["class_name"].iloc[0]
     wanted = list(dict.fromkeys([*pairs["image_1"], *pairs["image_2"]]))
-    images, kept, skipped = decode_images([by_id[i] for i in wanted], len(wanted), image_size=image_size,
-                                          resize_size=resize_size, strict=config.strict, workers=config.workers)
+    images, kept, skipped = decode_images(
+        [by_id[i] for i in wanted],
+        len(wanted),
+        image_size=image_size,
+        resize_size=resize_size,
+        strict=config.strict,
+        workers=config.workers,
+    )
     if skipped:
-        write_text("".join(f"{s.path}\t{s.reason}\n" for s in skipped),
-                   run.root / "skipped" / f"{safe_name(class_name)}.tsv")
+        write_text(
+            "".join(f"{s.path}\t{s.reason}\n" for s in skipped),
+            run.root / "skipped" / f"{safe_name(class_name)}.tsv",
+        )
     index = {r.sample_id: i for i, r in enumerate(kept)}
     pairs = pairs[pairs["image_1"].isin(index) & pairs["image_2"].isin(index)]
     if pairs.empty:
@@ -247,20 +352,44 @@ def _run_class(run: RunDirectory, measure: PairEmbedder, pairs: pd.DataFrame, by
         tick(2 * len(pairs))
     predictions = measure.predict(embeddings)
     if predictions is not None:
-        write_parquet(pd.DataFrame({"sample_id": [r.sample_id for r in kept], "label": [r.label for r in kept],
-                                    "predicted": predictions}),
-                      run.root / "predictions" / f"{safe_name(class_name)}.parquet")
+        write_parquet(
+            pd.DataFrame(
+                {
+                    "sample_id": [r.sample_id for r in kept],
+                    "label": [r.label for r in kept],
+                    "predicted": predictions,
+                }
+            ),
+            run.root / "predictions" / f"{safe_name(class_name)}.parquet",
+        )
     first = torch.as_tensor([index[i] for i in pairs["image_1"]])
     second = torch.as_tensor([index[i] for i in pairs["image_2"]])
     z1, z2 = embeddings[first], embeddings[second]
-    results = class_deltas(measure, z1, z2, images[second], candidates, class_name, config.seed, tick)
+    results = class_deltas(
+        measure, z1, z2, images[second], candidates, class_name, config.seed, tick
+    )
     cos0 = cosine(z1, z2).cpu().numpy()
     frames = []
     for c in candidates:
         cos, sign = results[c.name]
-        frames.append(pairs.assign(candidate=c.name, transform=c.transform.name, magnitude_index=c.index,
-                                   magnitude=c.magnitude, sign=sign, cos0=cos0, cos=cos, delta=cos - cos0))
+        frames.append(
+            pairs.assign(
+                candidate=c.name,
+                transform=c.transform.name,
+                magnitude_index=c.index,
+                magnitude=c.magnitude,
+                sign=sign,
+                cos0=cos0,
+                cos=cos,
+                delta=cos - cos0,
+            )
+        )
     frame = pd.concat(frames, ignore_index=True)[DELTA_COLUMNS]
     write_parquet(frame, run.cell_path(model, class_name))
-    log.info("class %s: %d pairs x %d candidates; best %s", class_name, len(pairs), len(candidates),
-             frame.groupby("candidate")["delta"].apply(lambda d: (d > 0).mean()).idxmax())
+    log.info(
+        "class %s: %d pairs x %d candidates; best %s",
+        class_name,
+        len(pairs),
+        len(candidates),
+        frame.groupby("candidate")["delta"].apply(lambda d: (d > 0).mean()).idxmax(),
+    )

@@ -31,13 +31,18 @@ def load_annotations(which: str = "top") -> tuple[pd.DataFrame | None, list[str]
 
 def join(annotations: pd.DataFrame, sample_ids: pd.Series) -> pd.DataFrame:
     """Annotation rows of the run's images, matched on the file name, with a ``sample_id`` column."""
-    names = pd.DataFrame({"sample_id": sample_ids.to_numpy(),
-                          "file_name": [Path(s).name for s in sample_ids]}).drop_duplicates("sample_id")
+    names = pd.DataFrame(
+        {"sample_id": sample_ids.to_numpy(), "file_name": [Path(s).name for s in sample_ids]}
+    ).drop_duplicates("sample_id")
     return names.merge(annotations, on="file_name", how="inner")
 
 
-def factor_table(joined: pd.DataFrame, factors: list[str], predictions: pd.DataFrame | None,
-                 invariance: pd.DataFrame | None = None) -> pd.DataFrame:
+def factor_table(
+    joined: pd.DataFrame,
+    factors: list[str],
+    predictions: pd.DataFrame | None,
+    invariance: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per human factor (and ``all``): images, accuracy, error ratio, invariance medians.
 
     Args:
@@ -52,7 +57,9 @@ def factor_table(joined: pd.DataFrame, factors: list[str], predictions: pd.DataF
         frame["correct"] = (frame["predicted"] == frame["class"]).astype(float)
     if invariance is not None:
         frame = frame.merge(invariance, on="sample_id", how="left")
-    transforms = [c for c in (invariance.columns if invariance is not None else []) if c != "sample_id"]
+    transforms = [
+        c for c in (invariance.columns if invariance is not None else []) if c != "sample_id"
+    ]
     overall = frame["correct"].mean() if "correct" in frame else np.nan
     rows = []
     for factor in ["all", *factors]:
@@ -71,5 +78,7 @@ def factor_table(joined: pd.DataFrame, factors: list[str], predictions: pd.DataF
 def sweep_invariance(scores: pd.DataFrame, model: str, indices=range(3, 8)) -> pd.DataFrame:
     """Per-image invariance of ``model`` averaged over magnitude ``indices``: sample_id x transform."""
     rows = scores[(scores["model"] == model) & scores["magnitude_index"].isin(list(indices))]
-    table = rows.pivot_table(index="sample_id", columns="transform", values="invariance_cos", aggfunc="mean")
+    table = rows.pivot_table(
+        index="sample_id", columns="transform", values="invariance_cos", aggfunc="mean"
+    )
     return table.reset_index()

@@ -17,8 +17,9 @@ from fastinv.data import ImageRecord
 PAIRINGS = ("halves", "random")
 
 
-def class_pairs(records: list[ImageRecord], pairing: str, max_pairs: int, pair_batch: int,
-                seed: int) -> list[tuple[ImageRecord, ImageRecord]]:
+def class_pairs(
+    records: list[ImageRecord], pairing: str, max_pairs: int, pair_batch: int, seed: int
+) -> list[tuple[ImageRecord, ImageRecord]]:
     """Up to ``max_pairs`` pairs ``(x1, x2)`` of distinct images of one class."""
     if pairing not in PAIRINGS:
         raise ValueError(f"pairing {pairing!r} unknown; valid: {', '.join(PAIRINGS)}")
@@ -33,8 +34,12 @@ def class_pairs(records: list[ImageRecord], pairing: str, max_pairs: int, pair_b
             batch = records[start : start + pair_batch]
             pairs += list(zip(batch[:half], batch[half:], strict=True))
     else:
-        digest = hashlib.sha256(repr((seed, records[0].class_name if records else "", "pairs")).encode()).digest()
-        order = np.random.default_rng(int.from_bytes(digest[:8], "little")).permutation(len(records))
+        digest = hashlib.sha256(
+            repr((seed, records[0].class_name if records else "", "pairs")).encode()
+        ).digest()
+        order = np.random.default_rng(int.from_bytes(digest[:8], "little")).permutation(
+            len(records)
+        )
         shuffled = [records[i] for i in order]
         pairs = list(zip(shuffled[0::2], shuffled[1::2], strict=False))
     return pairs[:max_pairs]

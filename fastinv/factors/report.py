@@ -22,10 +22,14 @@ from fastinv.results import write_text  # noqa: E402
 
 def heatmap(table: pd.DataFrame, path: Path) -> Path:
     """Classes x candidates, colour = proportion_boosted."""
-    grid = table.pivot_table(index="class_name", columns="candidate", values="proportion_boosted", sort=False)
+    grid = table.pivot_table(
+        index="class_name", columns="candidate", values="proportion_boosted", sort=False
+    )
     height = 1.2 + 0.28 * len(grid.index)
     fig, ax = plt.subplots(figsize=(min(30, 2 + 0.22 * len(grid.columns)), min(40, height)))
-    image = ax.imshow(grid.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+    image = ax.imshow(
+        grid.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest"
+    )
     ax.set_xticks(range(len(grid.columns)), grid.columns, rotation=90, fontsize=6)
     ax.set_yticks(range(len(grid.index)), grid.index, fontsize=7)
     fig.colorbar(image, ax=ax, label="proportion of pairs made more alike")
@@ -40,8 +44,20 @@ def alignment_plot(summary: dict, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
     share = summary["share_positive"]
     error = [[share - summary["ci95_low"]], [summary["ci95_high"] - share]]
-    ax.bar([0], [share], yerr=error, capsize=6, color="tab:blue", label=f"top-{summary['k']} factors (95% CI)")
-    ax.bar([1], [summary["share_positive_all_candidates"]], color="tab:grey", label="all mapped candidates")
+    ax.bar(
+        [0],
+        [share],
+        yerr=error,
+        capsize=6,
+        color="tab:blue",
+        label=f"top-{summary['k']} factors (95% CI)",
+    )
+    ax.bar(
+        [1],
+        [summary["share_positive_all_candidates"]],
+        color="tab:grey",
+        label="all mapped candidates",
+    )
     ax.set_xticks([0, 1], [f"top-{summary['k']}", "all"])
     ax.set_ylim(0, 1)
     ax.set_ylabel("share with positive invariance gap")
@@ -58,39 +74,78 @@ def sections(run_dir: Path) -> list[tuple[str, str]]:
     folder = run_dir / "report"
     folder.mkdir(parents=True, exist_ok=True)
     table = pd.read_parquet(run_dir / "factors.parquet")
-    analyses = json.loads((run_dir / "analyses.json").read_text()) if (run_dir / "analyses.json").exists() else {}
-    top = table[table["rank"] <= 5].groupby("class_name")["candidate"].apply(lambda c: ", ".join(c)).reset_index()
-    out = [("Factors of variation: classes x candidates",
+    analyses = (
+        json.loads((run_dir / "analyses.json").read_text())
+        if (run_dir / "analyses.json").exists()
+        else {}
+    )
+    top = (
+        table[table["rank"] <= 5]
+        .groupby("class_name")["candidate"]
+        .apply(lambda c: ", ".join(c))
+        .reset_index()
+    )
+    out = [
+        (
+            "Factors of variation: classes x candidates",
             "<p class=note>proportion of same-class pairs whose cosine similarity rises when the candidate "
             "is applied to the second image (METHOD.md section 5)</p>"
-            + image_tag(heatmap(table, folder / "factors_heatmap.png"), "heatmap")),
-           ("Top factors per class", table_html(top.rename(columns={"candidate": "top 5 by proportion_boosted"})))]
+            + image_tag(heatmap(table, folder / "factors_heatmap.png"), "heatmap"),
+        ),
+        (
+            "Top factors per class",
+            table_html(top.rename(columns={"candidate": "top 5 by proportion_boosted"})),
+        ),
+    ]
     if "alignment" in analyses:
         summary = analyses["alignment"]
         rows = pd.read_parquet(run_dir / "alignment.parquet")
-        note = (f"<p class=note>{summary['share_positive']:.1%} of {summary['factors']} top-{summary['k']} factors "
-                f"(magnitude indices 3..7) over {summary['classes']} classes have a positive invariance gap "
-                f"(95% class-bootstrap interval {summary['ci95_low']:.1%}..{summary['ci95_high']:.1%}); "
-                f"{summary['share_positive_all_candidates']:.1%} of all mapped candidates do.</p>")
-        out.append(("Alignment with learned invariance", note
-                    + image_tag(alignment_plot(summary, folder / "factors_alignment.png"), "alignment")
-                    + table_html(rows)))
+        note = (
+            f"<p class=note>{summary['share_positive']:.1%} of {summary['factors']} top-{summary['k']} factors "
+            f"(magnitude indices 3..7) over {summary['classes']} classes have a positive invariance gap "
+            f"(95% class-bootstrap interval {summary['ci95_low']:.1%}..{summary['ci95_high']:.1%}); "
+            f"{summary['share_positive_all_candidates']:.1%} of all mapped candidates do.</p>"
+        )
+        out.append(
+            (
+                "Alignment with learned invariance",
+                note
+                + image_tag(alignment_plot(summary, folder / "factors_alignment.png"), "alignment")
+                + table_html(rows),
+            )
+        )
     elif "alignment_skipped" in analyses:
         skipped = html.escape(analyses["alignment_skipped"])
         out.append(("Alignment with learned invariance", f"<p class=note>{skipped}</p>"))
     if "specificity" in analyses:
-        body = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in analyses["specificity"].items())
+        body = "".join(
+            f"<li>{html.escape(k)}: {html.escape(str(v))}</li>"
+            for k, v in analyses["specificity"].items()
+        )
         out.append(("Class specificity", f"<ul>{body}</ul>"))
     if "precision" in analyses:
         summary = analyses["precision"]
-        note = (f"<p class=note>mean precision at {summary['k']}: {summary['mean_precision']:.2f} "
-                f"(chance {summary['mean_chance']:.2f}) over {summary['classes']} classes with declared factors</p>")
-        out.append(("Known answers: declared factors recovered",
-                    note + table_html(pd.read_parquet(run_dir / "precision.parquet"))))
+        note = (
+            f"<p class=note>mean precision at {summary['k']}: {summary['mean_precision']:.2f} "
+            f"(chance {summary['mean_chance']:.2f}) over {summary['classes']} classes with declared factors</p>"
+        )
+        out.append(
+            (
+                "Known answers: declared factors recovered",
+                note + table_html(pd.read_parquet(run_dir / "precision.parquet")),
+            )
+        )
     if (run_dir / "imagenet_x.parquet").exists():
-        out.append(("ImageNet-X human factors", table_html(pd.read_parquet(run_dir / "imagenet_x.parquet"))))
+        out.append(
+            (
+                "ImageNet-X human factors",
+                table_html(pd.read_parquet(run_dir / "imagenet_x.parquet")),
+            )
+        )
     elif "imagenet_x" in analyses:
-        out.append(("ImageNet-X human factors", f"<p class=note>{html.escape(analyses['imagenet_x'])}</p>"))
+        out.append(
+            ("ImageNet-X human factors", f"<p class=note>{html.escape(analyses['imagenet_x'])}</p>")
+        )
     return out
 
 
@@ -99,8 +154,10 @@ def standalone_page(run_dir: Path, blocks: list[tuple[str, str]]) -> Path:
     parts = [f"<h1>fastinv factors: {html.escape(Path(run_dir).name)}</h1>"]
     for title, body in blocks:
         parts += [f"<h2>{html.escape(title)}</h2>", body]
-    page = (f"<!doctype html><html><head><meta charset=utf-8><title>fastinv factors</title><style>{STYLE}</style>"
-            f"</head><body>{''.join(parts)}</body></html>")
+    page = (
+        f"<!doctype html><html><head><meta charset=utf-8><title>fastinv factors</title><style>{STYLE}</style>"
+        f"</head><body>{''.join(parts)}</body></html>"
+    )
     return write_text(page, Path(run_dir) / "report" / "index.html")
 
 

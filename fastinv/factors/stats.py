@@ -25,18 +25,23 @@ def summarize_deltas(deltas: pd.DataFrame) -> pd.DataFrame:
         is_boosted=(deltas["delta"] > 0).astype(np.int64),
     )
     grouped = frame.groupby(KEYS, sort=False)
-    table = pd.DataFrame({
-        "mean_delta": grouped["delta"].mean(),
-        "std_delta": grouped["delta"].std(ddof=0),
-        "mean_positive_delta": grouped["positive"].mean(),
-        "mean_relative_change": grouped["relative"].mean(),
-        "proportion_boosted": grouped["is_boosted"].mean(),
-        "boosted": grouped["is_boosted"].sum(),
-        "pairs": grouped["delta"].size(),
-        "mean_cos0": grouped["cos0"].mean(),
-    }).reset_index()
-    table = table.sort_values(["class_name", "proportion_boosted", "mean_delta"], ascending=[True, False, False],
-                              kind="stable")
+    table = pd.DataFrame(
+        {
+            "mean_delta": grouped["delta"].mean(),
+            "std_delta": grouped["delta"].std(ddof=0),
+            "mean_positive_delta": grouped["positive"].mean(),
+            "mean_relative_change": grouped["relative"].mean(),
+            "proportion_boosted": grouped["is_boosted"].mean(),
+            "boosted": grouped["is_boosted"].sum(),
+            "pairs": grouped["delta"].size(),
+            "mean_cos0": grouped["cos0"].mean(),
+        }
+    ).reset_index()
+    table = table.sort_values(
+        ["class_name", "proportion_boosted", "mean_delta"],
+        ascending=[True, False, False],
+        kind="stable",
+    )
     table["rank"] = table.groupby("class_name").cumcount() + 1
     return table.reset_index(drop=True)
 

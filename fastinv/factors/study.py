@@ -39,24 +39,43 @@ def _alignment_sweep(config: FactorsConfig, run_dir: Path, progress, modules: di
     else:
         arch = spec.arch or read_checkpoint(spec.checkpoint).get("arch")
         if arch is None:
-            raise ValueError(f"cannot tell the architecture of {config.model!r} for the untrained baseline")
+            raise ValueError(
+                f"cannot tell the architecture of {config.model!r} for the untrained baseline"
+            )
         body = "@".join(str(part) for part in (spec.arch, spec.checkpoint) if part)
         models = [f"trained={body}", f"untrained={arch}"]
-    sweep = SweepConfig(models=models, data=str(root), transforms="paper", samples=config.alignment_samples,
-                        seed=config.seed, image_size=image_size, resize_size=resize_size,
-                        batch_size=config.batch_size, device=config.device, workers=config.workers,
-                        out=str(run_dir / "sweep"), kernel_backend=config.kernel_backend)
+    sweep = SweepConfig(
+        models=models,
+        data=str(root),
+        transforms="paper",
+        samples=config.alignment_samples,
+        seed=config.seed,
+        image_size=image_size,
+        resize_size=resize_size,
+        batch_size=config.batch_size,
+        device=config.device,
+        workers=config.workers,
+        out=str(run_dir / "sweep"),
+        kernel_backend=config.kernel_backend,
+    )
     return run_sweep(sweep, progress=progress, custom_models=modules)
 
 
-def _alignment(config: FactorsConfig, table: pd.DataFrame, sweep_dir: Path, results: dict, run_dir: Path) -> None:
+def _alignment(
+    config: FactorsConfig, table: pd.DataFrame, sweep_dir: Path, results: dict, run_dir: Path
+) -> None:
     summary = pd.read_parquet(sweep_dir / "summary.parquet")
     models = list(dict.fromkeys(summary["model"]))
-    trained = config.trained or ("trained" if "trained" in models else ModelSpec.parse(config.model).label)
-    untrained = config.untrained or ("untrained" if "untrained" in models
-                                     else next((m for m in models if m != trained), None))
+    trained = config.trained or (
+        "trained" if "trained" in models else ModelSpec.parse(config.model).label
+    )
+    untrained = config.untrained or (
+        "untrained" if "untrained" in models else next((m for m in models if m != trained), None)
+    )
     if untrained is None:
-        results["alignment_skipped"] = f"the sweep in {sweep_dir} has one model; alignment needs an untrained one"
+        results["alignment_skipped"] = (
+            f"the sweep in {sweep_dir} has one model; alignment needs an untrained one"
+        )
         return
     gaps = invariance_gap(summary, trained, untrained)
     rows, results["alignment"] = an.alignment(table, gaps, k=config.top_k, seed=config.seed)
@@ -65,7 +84,9 @@ def _alignment(config: FactorsConfig, table: pd.DataFrame, sweep_dir: Path, resu
     write_parquet(gaps, run_dir / "invariance_gaps.parquet")
 
 
-def _imagenet_x(config: FactorsConfig, run_dir: Path, sweep_dir: Path | None, results: dict) -> None:
+def _imagenet_x(
+    config: FactorsConfig, run_dir: Path, sweep_dir: Path | None, results: dict
+) -> None:
     annotations, factors, reason = imagenet_x.load_annotations()
     if annotations is None:
         results["imagenet_x"] = f"skipped: {reason}"
@@ -77,7 +98,9 @@ def _imagenet_x(config: FactorsConfig, run_dir: Path, sweep_dir: Path | None, re
         results["imagenet_x"] = "skipped: no image file name matches an ImageNet-X annotation"
         return
     files = sorted((run_dir / "predictions").glob("*.parquet"))
-    predictions = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else None
+    predictions = (
+        pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files else None
+    )
     invariance = None
     if sweep_dir is not None and (sweep_dir / "scores.parquet").exists():
         scores = pd.read_parquet(sweep_dir / "scores.parquet")
@@ -85,12 +108,17 @@ def _imagenet_x(config: FactorsConfig, run_dir: Path, sweep_dir: Path | None, re
         invariance = imagenet_x.sweep_invariance(scores, model)
     table = imagenet_x.factor_table(joined, factors, predictions, invariance)
     write_parquet(table, run_dir / "imagenet_x.parquet")
-    results["imagenet_x"] = (f"{len(joined)} annotated images joined by file name"
-                             + ("" if predictions is not None else "; the model has no classifier head: no accuracy"))
+    results["imagenet_x"] = f"{len(joined)} annotated images joined by file name" + (
+        "" if predictions is not None else "; the model has no classifier head: no accuracy"
+    )
 
 
-def run_study(config: FactorsConfig, progress: Callable | None = None, module: torch.nn.Module | None = None,
-              sweep_modules: dict[str, torch.nn.Module] | None = None) -> tuple[Path, Path]:
+def run_study(
+    config: FactorsConfig,
+    progress: Callable | None = None,
+    module: torch.nn.Module | None = None,
+    sweep_modules: dict[str, torch.nn.Module] | None = None,
+) -> tuple[Path, Path]:
     """Discovery, analyses and report; returns (run directory, report page).
 
     ``module`` replaces the loaded model in discovery; ``sweep_modules`` (label -> module, e.g.
@@ -105,18 +133,24 @@ def run_study(config: FactorsConfig, progress: Callable | None = None, module: t
         rows, results["precision"] = an.precision_at_k(table, pd.read_csv(truth_path), k=3)
         write_parquet(rows, run_dir / "precision.parquet")
     if table["class_name"].nunique() >= 2:
-        rows, results["specificity"] = an.specificity(table, k=config.top_k, max_pairs=config.specificity_pairs,
-                                                      seed=config.seed)
+        rows, results["specificity"] = an.specificity(
+            table, k=config.top_k, max_pairs=config.specificity_pairs, seed=config.seed
+        )
         write_parquet(rows, run_dir / "specificity.parquet")
 
     sweep_dir = None
     if config.sweep == "none":
         results["alignment_skipped"] = "skipped: --sweep none"
     elif config.sweep == "auto" and module is not None and not sweep_modules:
-        results["alignment_skipped"] = "skipped: a custom module has no untrained twin to sweep; pass sweep_modules"
+        results["alignment_skipped"] = (
+            "skipped: a custom module has no untrained twin to sweep; pass sweep_modules"
+        )
     else:
-        sweep_dir = (_alignment_sweep(config, run_dir, progress, sweep_modules) if config.sweep == "auto"
-                     else Path(config.sweep))
+        sweep_dir = (
+            _alignment_sweep(config, run_dir, progress, sweep_modules)
+            if config.sweep == "auto"
+            else Path(config.sweep)
+        )
         _alignment(config, table, sweep_dir, results, run_dir)
 
     if config.imagenet_x == "auto":

@@ -7,9 +7,13 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", help="a sweep run directory (holding scores.parquet)")
-    parser.add_argument("--reference", help="model label that invariance gaps are taken against "
-                                            "(default: the first model)")
-    parser.add_argument("--distance", choices=("cos", "l2"), default="cos", help="distance of the score")
+    parser.add_argument(
+        "--reference",
+        help="model label that invariance gaps are taken against (default: the first model)",
+    )
+    parser.add_argument(
+        "--distance", choices=("cos", "l2"), default="cos", help="distance of the score"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

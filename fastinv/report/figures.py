@@ -29,12 +29,23 @@ def invariance_boxplot(scores: pd.DataFrame, transform: str, distance: str = "co
     width = 0.8 / len(models)
     for k, model in enumerate(models):
         rows = cell[cell["model"] == model]
-        data = [rows.loc[rows["magnitude_index"] == i, f"invariance_{distance}"].to_numpy() for i in indices]
+        data = [
+            rows.loc[rows["magnitude_index"] == i, f"invariance_{distance}"].to_numpy()
+            for i in indices
+        ]
         positions = np.arange(len(indices)) + (k - (len(models) - 1) / 2) * width
         colour = COLOURS[k % len(COLOURS)]
-        ax.boxplot(data, positions=positions, widths=width * 0.9, patch_artist=True, showfliers=False,
-                   boxprops={"facecolor": colour, "alpha": 0.55, "edgecolor": colour},
-                   medianprops={"color": "black"}, whiskerprops={"color": colour}, capprops={"color": colour})
+        ax.boxplot(
+            data,
+            positions=positions,
+            widths=width * 0.9,
+            patch_artist=True,
+            showfliers=False,
+            boxprops={"facecolor": colour, "alpha": 0.55, "edgecolor": colour},
+            medianprops={"color": "black"},
+            whiskerprops={"color": colour},
+            capprops={"color": colour},
+        )
         ax.plot([], [], color=colour, linewidth=8, alpha=0.55, label=model)
     ax.axhline(0.0, color="grey", linewidth=0.8, linestyle=":")
     ax.set_xticks(np.arange(len(indices)), _magnitude_labels(cell))
@@ -45,7 +56,9 @@ def invariance_boxplot(scores: pd.DataFrame, transform: str, distance: str = "co
     return ax
 
 
-def save_transform_figures(scores: pd.DataFrame, folder: Path, distance: str = "cos") -> dict[str, Path]:
+def save_transform_figures(
+    scores: pd.DataFrame, folder: Path, distance: str = "cos"
+) -> dict[str, Path]:
     """One PNG per transformation; returns name -> path."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -64,20 +77,33 @@ def save_overview(summary: pd.DataFrame, path: Path, distance: str = "cos") -> P
     transforms = list(dict.fromkeys(summary["transform"]))
     columns = min(4, len(transforms))
     rows = int(np.ceil(len(transforms) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.8 * rows), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.6 * columns, 2.8 * rows), squeeze=False, sharey=True
+    )
     models = list(dict.fromkeys(summary["model"]))
     for ax, transform in zip(axes.flat, transforms):
         for k, model in enumerate(models):
             rows_ = summary[(summary["transform"] == transform) & (summary["model"] == model)]
             rows_ = rows_.sort_values("magnitude_index")
             colour = COLOURS[k % len(COLOURS)]
-            ax.plot(rows_["magnitude_index"], rows_[f"median_{distance}"], marker="o", ms=3, color=colour,
-                    label=model)
-            ax.fill_between(rows_["magnitude_index"], rows_[f"q25_{distance}"], rows_[f"q75_{distance}"],
-                            color=colour, alpha=0.15)
+            ax.plot(
+                rows_["magnitude_index"],
+                rows_[f"median_{distance}"],
+                marker="o",
+                ms=3,
+                color=colour,
+                label=model,
+            )
+            ax.fill_between(
+                rows_["magnitude_index"],
+                rows_[f"q25_{distance}"],
+                rows_[f"q75_{distance}"],
+                color=colour,
+                alpha=0.15,
+            )
         ax.set_title(transform, fontsize=9)
         ax.axhline(0.0, color="grey", linewidth=0.6, linestyle=":")
-    for ax in list(axes.flat)[len(transforms):]:
+    for ax in list(axes.flat)[len(transforms) :]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
     fig.supxlabel("magnitude index")

@@ -36,8 +36,9 @@ def table_html(frame: pd.DataFrame, digits: int = 3) -> str:
 def headline_table(summary: pd.DataFrame, distance: str = "cos") -> pd.DataFrame:
     """Median invariance per transformation (rows) and model (columns), averaged over indices 3..7."""
     middle = summary[summary["magnitude_index"].between(3, 7)]
-    table = middle.pivot_table(index="transform", columns="model", values=f"median_{distance}",
-                               aggfunc="mean", sort=False)
+    table = middle.pivot_table(
+        index="transform", columns="model", values=f"median_{distance}", aggfunc="mean", sort=False
+    )
     return table.reset_index()
 
 
@@ -58,7 +59,9 @@ def build_report(
     run_dir = Path(run_dir)
     scores_path, summary_path = run_dir / "scores.parquet", run_dir / "summary.parquet"
     if not scores_path.exists() or not summary_path.exists():
-        raise FileNotFoundError(f"{str(run_dir)!r} holds no finished sweep tables (scores.parquet, summary.parquet)")
+        raise FileNotFoundError(
+            f"{str(run_dir)!r} holds no finished sweep tables (scores.parquet, summary.parquet)"
+        )
     scores, summary = pd.read_parquet(scores_path), pd.read_parquet(summary_path)
     folder = run_dir / "report"
     figures = save_transform_figures(scores, folder, distance)
@@ -66,7 +69,11 @@ def build_report(
 
     models = list(dict.fromkeys(summary["model"]))
     reference = reference or models[0]
-    config = yaml.safe_load((run_dir / "config.yaml").read_text()) if (run_dir / "config.yaml").exists() else {}
+    config = (
+        yaml.safe_load((run_dir / "config.yaml").read_text())
+        if (run_dir / "config.yaml").exists()
+        else {}
+    )
     science = config.get("science", {})
     parts = [
         f"<h1>fastinv sweep: {html.escape(run_dir.name)}</h1>",
@@ -74,23 +81,38 @@ def build_report(
         f"data: {html.escape(str(science.get('data') or 'built-in photographs'))}; "
         f"image size {science.get('image_size')}; seed {science.get('seed')}. Score: relative invariance "
         f"({distance} distance), 1 = embedding unmoved, 0 = moved as far as another image.</p>",
-        "<h2>Overview</h2>", image_tag(overview, "overview"),
-        "<h2>Median invariance, magnitude indices 3..7</h2>", table_html(headline_table(summary, distance)),
+        "<h2>Overview</h2>",
+        image_tag(overview, "overview"),
+        "<h2>Median invariance, magnitude indices 3..7</h2>",
+        table_html(headline_table(summary, distance)),
     ]
     if len(models) > 1:
-        gaps = [invariance_gap(summary, m, reference, distance).assign(model=m) for m in models if m != reference]
-        gap_table = pd.concat(gaps).pivot_table(index="transform", columns="model", values="gap", sort=False)
-        parts += [f"<h2>Invariance gap against {html.escape(reference)}</h2>",
-                  "<p class=note>median score minus the reference's, averaged over magnitude indices 3..7</p>",
-                  table_html(gap_table.reset_index())]
+        gaps = [
+            invariance_gap(summary, m, reference, distance).assign(model=m)
+            for m in models
+            if m != reference
+        ]
+        gap_table = pd.concat(gaps).pivot_table(
+            index="transform", columns="model", values="gap", sort=False
+        )
+        parts += [
+            f"<h2>Invariance gap against {html.escape(reference)}</h2>",
+            "<p class=note>median score minus the reference's, averaged over magnitude indices 3..7</p>",
+            table_html(gap_table.reset_index()),
+        ]
     parts.append("<h2>Per transformation</h2>")
     parts += [image_tag(path, name) for name, path in figures.items()]
     for title, body in sections:
         parts += [f"<h2>{html.escape(title)}</h2>", body]
     if config:
-        parts += ["<h2>Configuration</h2>", f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>"]
-    page = f"<!doctype html><html><head><meta charset=utf-8><title>fastinv report</title>" \
-           f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>"
+        parts += [
+            "<h2>Configuration</h2>",
+            f"<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>",
+        ]
+    page = (
+        f"<!doctype html><html><head><meta charset=utf-8><title>fastinv report</title>"
+        f"<style>{STYLE}</style></head><body>{''.join(parts)}</body></html>"
+    )
     out = write_text(page, folder / "index.html")
     log.info("report written to %s", out)
     return out

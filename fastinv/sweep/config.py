@@ -11,7 +11,15 @@ import yaml
 from fastinv.transforms import resolve_transforms
 
 # Fields that change only speed, not numbers: a rerun may change them without being refused.
-PERFORMANCE_FIELDS = ("device", "batch_size", "workers", "out", "save_embeddings", "strict", "kernel_backend")
+PERFORMANCE_FIELDS = (
+    "device",
+    "batch_size",
+    "workers",
+    "out",
+    "save_embeddings",
+    "strict",
+    "kernel_backend",
+)
 
 
 @dataclass
@@ -61,9 +69,13 @@ class SweepConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.samples < 2:
-            raise ValueError(f"samples must be at least 2 (the baseline pairs samples), got {self.samples}")
+            raise ValueError(
+                f"samples must be at least 2 (the baseline pairs samples), got {self.samples}"
+            )
         if self.resize_size < self.image_size:
-            raise ValueError(f"resize_size {self.resize_size} is smaller than image_size {self.image_size}")
+            raise ValueError(
+                f"resize_size {self.resize_size} is smaller than image_size {self.image_size}"
+            )
         if isinstance(self.magnitudes, str) and self.magnitudes != "paper":
             self.magnitudes = parse_magnitudes(self.magnitudes)
 
@@ -116,4 +128,6 @@ def parse_magnitudes(text: str) -> str | int | list[float]:
     try:
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise ValueError(f"magnitudes {text!r}: expected 'paper', a count like 50, or values like 0,10,20") from None
+        raise ValueError(
+            f"magnitudes {text!r}: expected 'paper', a count like 50, or values like 0,10,20"
+        ) from None

@@ -19,87 +19,40 @@ import torch
 
 from fastinv.data import decode_images, default_data_dir, list_images
 from fastinv.metric import partner_permutation, relative_invariance, summarize
-from fastinv.models import Embedder, ModelSpec, fold_batchnorm, load_embedder
+from fastinv.models import Embedder, ModelSpec, load_embedder
 from fastinv.results import RunDirectory, write_npy, write_parquet, write_text
 from fastinv.transforms import Transform, get_transform
 
 from .config import SweepConfig
+from .measure import Measurement, Progress, resolve_device
 
 log = logging.getLogger(__name__)
 
 SCORE_COLUMNS = [
-    "model", "transform", "magnitude_index", "magnitude", "sample_id", "label", "partner_id",
-    "distance_cos", "baseline_cos", "invariance_cos", "distance_l2", "baseline_l2", "invariance_l2",
+    "model",
+    "transform",
+    "magnitude_index",
+    "magnitude",
+    "sample_id",
+    "label",
+    "partner_id",
+    "distance_cos",
+    "baseline_cos",
+    "invariance_cos",
+    "distance_l2",
+    "baseline_l2",
+    "invariance_l2",
 ]
-Progress = Callable[[int], None]
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} asked for, but no CUDA device is available; use --device cpu")
-    return device
-
-
-def normalisation(embedder: Embedder) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """The mean/std the model was built for (timm's config), ImageNet's otherwise."""
-    config = getattr(embedder.model, "pretrained_cfg", None) or {}
-    return tuple(config.get("mean", (0.485, 0.456, 0.406))), tuple(config.get("std", (0.229, 0.224, 0.225)))
-
-
-class Measurement:
-    """One model on one device: embeds originals and transformed batches."""
-
-    def __init__(self, embedder: Embedder, device: torch.device, batch_size: int, backend: str):
-        self.mean, self.std = normalisation(embedder)
-        self.embedder = fold_batchnorm(embedder).to(device).to(memory_format=torch.channels_last)
-        self.device, self.batch_size, self.backend = device, batch_size, backend
-        # bf16 autocast on GPU is where the speed is; CPU keeps float32 for exactness.
-        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else None
-
-    @torch.inference_mode()
-    def _forward(self, batch: torch.Tensor) -> torch.Tensor:
-        if self.autocast is None:
-            return self.embedder(batch).float()
-        with self.autocast:
-            return self.embedder(batch).float()
-
-    def embed_originals(self, images: torch.Tensor, progress: Progress | None) -> torch.Tensor:
-        """Embeddings [N, D] of the untransformed uint8 images."""
-        outputs = []
-        mean = torch.tensor(self.mean, device=self.device).view(1, -1, 1, 1)
-        std = torch.tensor(self.std, device=self.device).view(1, -1, 1, 1)
-        for start in range(0, len(images), self.batch_size):
-            chunk = images[start : start + self.batch_size].to(self.device, non_blocking=True)
-            batch = ((chunk.float() / 255.0 - mean) / std).contiguous(memory_format=torch.channels_last)
-            outputs.append(self._forward(batch).cpu())
-            if progress:
-                progress(len(chunk))
-        return torch.cat(outputs)
-
-    def embed_transformed(
-        self, images: torch.Tensor, transform: Transform, magnitudes: list[float], progress: Progress | None
-    ) -> torch.Tensor:
-        """Embeddings [N, M, D] of the images at each of the M magnitudes (one kernel call per chunk)."""
-        M = len(magnitudes)
-        chunk_size = max(1, self.batch_size // M)
-        outputs = []
-        for start in range(0, len(images), chunk_size):
-            chunk = images[start : start + chunk_size].to(self.device, non_blocking=True)
-            batch = transform.apply(chunk, magnitudes, mean=self.mean, std=self.std, channels_last=True,
-                                    backend=self.backend)
-            embedding = torch.cat([self._forward(part) for part in batch.split(self.batch_size)])
-            outputs.append(embedding.view(len(chunk), M, -1).cpu())
-            if progress:
-                progress(len(chunk) * M)
-        return torch.cat(outputs)
 
 
 def score_cell(
-    model: str, transform: Transform, grid: list[float], original: torch.Tensor, transformed: torch.Tensor,
-    samples: pd.DataFrame, seed: int,
+    model: str,
+    transform: Transform,
+    grid: list[float],
+    original: torch.Tensor,
+    transformed: torch.Tensor,
+    samples: pd.DataFrame,
+    seed: int,
 ) -> pd.DataFrame:
     """Per-sample rows of one (model, transformation) cell; partners depend on seed, not model."""
     ids = samples["sample_id"].to_numpy()
@@ -107,10 +60,20 @@ def score_cell(
     for index, magnitude in enumerate(grid):
         partner = partner_permutation(len(ids), seed, transform.name, index)
         scores = relative_invariance(original, transformed[:, index], partner)
-        frames.append(pd.DataFrame({
-            "model": model, "transform": transform.name, "magnitude_index": index, "magnitude": magnitude,
-            "sample_id": ids, "label": samples["label"].to_numpy(), "partner_id": ids[partner], **scores,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "transform": transform.name,
+                    "magnitude_index": index,
+                    "magnitude": magnitude,
+                    "sample_id": ids,
+                    "label": samples["label"].to_numpy(),
+                    "partner_id": ids[partner],
+                    **scores,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)[SCORE_COLUMNS]
 
 
@@ -120,30 +83,53 @@ def _load_samples(config: SweepConfig, run: RunDirectory) -> tuple[torch.Tensor,
     order = np.random.default_rng(config.seed).permutation(len(records))
     shuffled = [records[i] for i in order]
     if config.samples > len(records):
-        log.warning("asked for %d samples but %s holds %d images; using all", config.samples, root, len(records))
+        log.warning(
+            "asked for %d samples but %s holds %d images; using all",
+            config.samples,
+            root,
+            len(records),
+        )
     # FIXME: the decoded sample is held in memory (N x 3 x S x S uint8: 7.5 GB for ImageNet's 50k
     # validation images at 224 px) and decoded with PIL threads; a streaming, DALI-decoded path for
     # larger-than-memory samples is missing.
-    images, kept, skipped = decode_images(shuffled, min(config.samples, len(records)), image_size=config.image_size,
-                                          resize_size=config.resize_size, strict=config.strict,
-                                          workers=config.workers)
+    images, kept, skipped = decode_images(
+        shuffled,
+        min(config.samples, len(records)),
+        image_size=config.image_size,
+        resize_size=config.resize_size,
+        strict=config.strict,
+        workers=config.workers,
+    )
     if len(kept) < 2:
-        raise ValueError(f"only {len(kept)} readable image(s) in {str(root)!r}; the baseline needs at least 2")
-    samples = pd.DataFrame({
-        "sample_id": [r.sample_id for r in kept], "path": [str(r.path) for r in kept],
-        "label": [r.label for r in kept], "class_name": [r.class_name for r in kept],
-    })
+        raise ValueError(
+            f"only {len(kept)} readable image(s) in {str(root)!r}; the baseline needs at least 2"
+        )
+    samples = pd.DataFrame(
+        {
+            "sample_id": [r.sample_id for r in kept],
+            "path": [str(r.path) for r in kept],
+            "label": [r.label for r in kept],
+            "class_name": [r.class_name for r in kept],
+        }
+    )
     saved_path = run.root / "samples.parquet"
     if saved_path.exists():
         saved = pd.read_parquet(saved_path)
         if saved["sample_id"].tolist() != samples["sample_id"].tolist():
-            raise ValueError(f"the images in {str(root)!r} changed since this run started (different samples "
-                             f"were drawn); use a new --out")
+            raise ValueError(
+                f"the images in {str(root)!r} changed since this run started (different samples "
+                f"were drawn); use a new --out"
+            )
     else:
         write_parquet(samples, saved_path)
     if skipped:
-        write_text("\n".join(f"{s.path}\t{s.reason}" for s in skipped) + "\n", run.root / "skipped_images.tsv")
-    log.info("%d images from %s (%d classes, %d skipped)", len(kept), root, len(classes), len(skipped))
+        write_text(
+            "\n".join(f"{s.path}\t{s.reason}" for s in skipped) + "\n",
+            run.root / "skipped_images.tsv",
+        )
+    log.info(
+        "%d images from %s (%d classes, %d skipped)", len(kept), root, len(classes), len(skipped)
+    )
     return images, samples
 
 
@@ -191,7 +177,9 @@ def run_sweep(
     science["precision"] = "bf16" if device.type == "cuda" else "fp32"
     run = RunDirectory(config.out, science, config.to_dict())
     cells = [(s.label, t.name) for s in specs for t in transforms]
-    todo = [(s, t) for s in specs for t in transforms if not run.cell_path(s.label, t.name).exists()]
+    todo = [
+        (s, t) for s in specs for t in transforms if not run.cell_path(s.label, t.name).exists()
+    ]
     if not todo:
         if not _tables_current(run, cells):
             write_tables(run, cells, config.percentiles)
@@ -201,7 +189,9 @@ def run_sweep(
     run.record_provenance(started=run.now(), cells_to_do=len(todo))
     images, samples = _load_samples(config, run)
     moving = {t.name: sum(not t.is_identity(m) for m in grids[t.name]) for t in transforms}
-    total = sum(len(images) * moving[t.name] for _, t in todo) + len(images) * len({s for s, _ in todo})
+    total = sum(len(images) * moving[t.name] for _, t in todo) + len(images) * len(
+        {s for s, _ in todo}
+    )
     tick = progress(total, 0) if progress else None
 
     for spec in specs:
@@ -219,7 +209,11 @@ def run_sweep(
         for transform in own:
             grid = grids[transform.name]
             moving_values = [m for m in grid if not transform.is_identity(m)]
-            moved = measurement.embed_transformed(images, transform, moving_values, tick) if moving_values else None
+            moved = (
+                measurement.embed_transformed(images, transform, moving_values, tick)
+                if moving_values
+                else None
+            )
             transformed = torch.empty(len(images), len(grid), original.shape[1])
             position = 0
             for index, magnitude in enumerate(grid):
@@ -228,12 +222,18 @@ def run_sweep(
                 else:
                     transformed[:, index] = moved[:, position]
                     position += 1
-            frame = score_cell(spec.label, transform, grid, original, transformed, samples, config.seed)
+            frame = score_cell(
+                spec.label, transform, grid, original, transformed, samples, config.seed
+            )
             if config.save_embeddings:
                 write_npy(transformed.numpy(), run.embedding_path(spec.label, transform.name))
             write_parquet(frame, run.cell_path(spec.label, transform.name))
-            log.info("cell %s x %s done: median invariance %s", spec.label, transform.name,
-                     np.round(frame.groupby("magnitude_index")["invariance_cos"].median().to_numpy(), 3))
+            log.info(
+                "cell %s x %s done: median invariance %s",
+                spec.label,
+                transform.name,
+                np.round(frame.groupby("magnitude_index")["invariance_cos"].median().to_numpy(), 3),
+            )
     write_tables(run, cells, config.percentiles)
     run.record_provenance(finished=run.now())
     return run.root

@@ -64,11 +64,15 @@ class TrainConfig:
         if self.resize_size is None:
             self.resize_size = round(self.image_size * 256 / 224)
         if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer {self.optimizer!r} unknown; valid: {', '.join(OPTIMIZERS)}")
+            raise ValueError(
+                f"optimizer {self.optimizer!r} unknown; valid: {', '.join(OPTIMIZERS)}"
+            )
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule {self.schedule!r} unknown; valid: {', '.join(SCHEDULES)}")
         if self.backend not in BACKENDS:
-            raise ValueError(f"loader backend {self.backend!r} unknown; valid: {', '.join(BACKENDS)}")
+            raise ValueError(
+                f"loader backend {self.backend!r} unknown; valid: {', '.join(BACKENDS)}"
+            )
         for name in ("epochs", "batch_size", "image_size", "step_epochs"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -77,14 +81,18 @@ class TrainConfig:
         if self.lr <= 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if self.resize_size < self.image_size:
-            raise ValueError(f"resize_size {self.resize_size} is smaller than image_size {self.image_size}")
+            raise ValueError(
+                f"resize_size {self.resize_size} is smaller than image_size {self.image_size}"
+            )
 
     def check_augment(self) -> None:
         """Refuse an augmentation name the pipelines do not define, listing the valid ones."""
         from fastinv.pipelines import AUGMENTATIONS
 
         if self.augment not in AUGMENTATIONS:
-            raise ValueError(f"augmentation {self.augment!r} unknown; valid: {', '.join(AUGMENTATIONS)}")
+            raise ValueError(
+                f"augmentation {self.augment!r} unknown; valid: {', '.join(AUGMENTATIONS)}"
+            )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -20,7 +20,9 @@ def resolve_data(config: TrainConfig) -> Path:
     root = Path(config.data).expanduser()
     for split in ("train", "val"):
         if not (root / split).is_dir():
-            raise FileNotFoundError(f"data folder {str(root)!r} has no {split}/ sub-folder (ImageNet layout)")
+            raise FileNotFoundError(
+                f"data folder {str(root)!r} has no {split}/ sub-folder (ImageNet layout)"
+            )
     return root
 
 

@@ -39,7 +39,9 @@ def setup(device: str) -> Context:
     target = torch.device(device)
     if target.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(f"device {device!r} asked for but CUDA is not available; use --device cpu")
+            raise ValueError(
+                f"device {device!r} asked for but CUDA is not available; use --device cpu"
+            )
         target = torch.device("cuda", local_rank if world_size > 1 else (target.index or 0))
         torch.cuda.set_device(target)
     if world_size > 1 and not dist.is_initialized():

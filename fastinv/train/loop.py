@@ -32,8 +32,12 @@ def build_model(config: TrainConfig, num_classes: int) -> nn.Module:
 
     if not timm.is_model(config.arch):
         close = timm.list_models(f"*{config.arch}*")[:10]
-        raise ValueError(f"unknown timm architecture {config.arch!r}; similar: {', '.join(close) or 'none'}")
-    return timm.create_model(config.arch, num_classes=num_classes, pretrained=False, **config.model_kwargs)
+        raise ValueError(
+            f"unknown timm architecture {config.arch!r}; similar: {', '.join(close) or 'none'}"
+        )
+    return timm.create_model(
+        config.arch, num_classes=num_classes, pretrained=False, **config.model_kwargs
+    )
 
 
 def normalisation(model: nn.Module) -> tuple[list[float], list[float]]:
@@ -46,7 +50,10 @@ def build_optimizer(config: TrainConfig, model: nn.Module) -> torch.optim.Optimi
     # No weight decay on norms and biases, as in timm's and most ImageNet recipes.
     decay = [p for p in model.parameters() if p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.ndim <= 1]
-    groups = [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
     if config.optimizer == "sgd":
         return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=False)
     return torch.optim.AdamW(groups, lr=config.lr)
@@ -60,7 +67,9 @@ def lr_factor(config: TrainConfig, epoch_progress: float) -> float:
         return config.gamma ** int(epoch_progress // config.step_epochs)
     if config.schedule == "cosine":
         span = max(config.epochs - config.warmup_epochs, 1e-8)
-        return 0.5 * (1.0 + math.cos(math.pi * min((epoch_progress - config.warmup_epochs) / span, 1.0)))
+        return 0.5 * (
+            1.0 + math.cos(math.pi * min((epoch_progress - config.warmup_epochs) / span, 1.0))
+        )
     return 1.0
 
 
@@ -80,21 +89,35 @@ class Trainer:
                 split_source(root, split, config.backend, True, self.out)
         distributed.barrier(self.context)
         self.data = resolve_data(config)
-        sources = {split: split_source(self.data, split, config.backend, False, self.out)
-                   for split in ("train", "val")}
+        sources = {
+            split: split_source(self.data, split, config.backend, False, self.out)
+            for split in ("train", "val")
+        }
 
-        common = dict(backend=config.backend, batch_size=config.batch_size, image_size=config.image_size,
-                      resize_size=config.resize_size, device=str(self.context.device), rank=self.context.rank,
-                      world_size=self.context.world_size, seed=config.seed, num_workers=config.workers,
-                      normalize=False)
-        self.train_loader = make_loader(sources["train"], train=True, augment=config.augment,
-                                        drop_last=True, **common)
-        self.val_loader = make_loader(sources["val"], train=False, augment="None", drop_last=False,
-                                      **common)
+        common = dict(
+            backend=config.backend,
+            batch_size=config.batch_size,
+            image_size=config.image_size,
+            resize_size=config.resize_size,
+            device=str(self.context.device),
+            rank=self.context.rank,
+            world_size=self.context.world_size,
+            seed=config.seed,
+            num_workers=config.workers,
+            normalize=False,
+        )
+        self.train_loader = make_loader(
+            sources["train"], train=True, augment=config.augment, drop_last=True, **common
+        )
+        self.val_loader = make_loader(
+            sources["val"], train=False, augment="None", drop_last=False, **common
+        )
         self.classes = list(self.train_loader.classes)
         if list(self.val_loader.classes) != self.classes:
-            raise ValueError(f"val classes {list(self.val_loader.classes)[:5]}... differ from train classes "
-                             f"{self.classes[:5]}... in {self.data}")
+            raise ValueError(
+                f"val classes {list(self.val_loader.classes)[:5]}... differ from train classes "
+                f"{self.classes[:5]}... in {self.data}"
+            )
 
         torch.manual_seed(config.seed)
         self.model = build_model(config, len(self.classes)).to(self.context.device)
@@ -105,7 +128,9 @@ class Trainer:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.optimizer = build_optimizer(config, self.model)
         steps = len(self.train_loader)
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(config, s / steps))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda s: lr_factor(config, s / steps)
+        )
         self.criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
         self.start_epoch, self.metrics = 0, []
         self._maybe_resume()
@@ -124,13 +149,17 @@ class Trainer:
                 log.info("resume: no checkpoint at %s yet, starting from scratch", path)
             return
         if not self.config.resume:
-            raise FileExistsError(f"{path} exists: pass --resume to continue it, or choose another --out")
+            raise FileExistsError(
+                f"{path} exists: pass --resume to continue it, or choose another --out"
+            )
         state = ckpt.load(path)
         saved = TrainConfig(**state["config"]).science()
         changed = sorted(k for k, v in self.config.science().items() if saved.get(k) != v)
         if changed:
-            raise ValueError(f"cannot resume {path}: option(s) {changed} differ from the saved run "
-                             f"({', '.join(f'{k}={saved.get(k)!r}' for k in changed)})")
+            raise ValueError(
+                f"cannot resume {path}: option(s) {changed} differ from the saved run "
+                f"({', '.join(f'{k}={saved.get(k)!r}' for k in changed)})"
+            )
         self.model.load_state_dict(state["state_dict"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -138,7 +167,9 @@ class Trainer:
         self.start_epoch, self.metrics = state["epoch"] + 1, list(state["metrics"])
         log.info("resumed %s after epoch %d", path, state["epoch"])
 
-    def _prepare(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _prepare(
+        self, images: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         device = self.context.device
         images = images.to(device, non_blocking=True)
         if images.dtype == torch.uint8:
@@ -163,7 +194,10 @@ class Trainer:
         self.network.train()
         self.train_loader.set_epoch(epoch)
         totals = torch.zeros(3, dtype=torch.float64)  # loss sum, correct, count
-        bar, start = self._bar(len(self.train_loader), f"epoch {epoch + 1}/{self.config.epochs}"), time.perf_counter()
+        bar, start = (
+            self._bar(len(self.train_loader), f"epoch {epoch + 1}/{self.config.epochs}"),
+            time.perf_counter(),
+        )
         for images, labels in self.train_loader:
             images, labels = self._prepare(images, labels)
             with self._autocast():
@@ -174,18 +208,26 @@ class Trainer:
             self.optimizer.step()
             self.scheduler.step()
             count = labels.numel()
-            totals += torch.tensor([loss.item() * count, (logits.argmax(1) == labels).sum().item(), count],
-                                   dtype=torch.float64)
+            totals += torch.tensor(
+                [loss.item() * count, (logits.argmax(1) == labels).sum().item(), count],
+                dtype=torch.float64,
+            )
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(loss=f"{totals[0] / totals[2]:.3f}", acc=f"{totals[1] / totals[2]:.3f}")
+                bar.set_postfix(
+                    loss=f"{totals[0] / totals[2]:.3f}", acc=f"{totals[1] / totals[2]:.3f}"
+                )
         if bar is not None:
             bar.close()
         seconds = time.perf_counter() - start
         totals = distributed.all_reduce_sum(totals.to(self.context.device), self.context).cpu()
-        return {"train_loss": float(totals[0] / totals[2]), "train_top1": float(totals[1] / totals[2]),
-                "train_images": int(totals[2]), "epoch_seconds": seconds,
-                "images_per_second": float(totals[2]) / seconds}
+        return {
+            "train_loss": float(totals[0] / totals[2]),
+            "train_top1": float(totals[1] / totals[2]),
+            "train_images": int(totals[2]),
+            "epoch_seconds": seconds,
+            "images_per_second": float(totals[2]) / seconds,
+        }
 
     @torch.no_grad()
     def validate(self) -> dict:
@@ -197,24 +239,42 @@ class Trainer:
             with self._autocast():
                 logits = self.network(images).float()
             top = logits.topk(topk, dim=1).indices
-            totals += torch.tensor([nn.functional.cross_entropy(logits, labels, reduction="sum").item(),
-                                    (top[:, 0] == labels).sum().item(),
-                                    (top == labels[:, None]).any(1).sum().item(), labels.numel()],
-                                   dtype=torch.float64)
+            totals += torch.tensor(
+                [
+                    nn.functional.cross_entropy(logits, labels, reduction="sum").item(),
+                    (top[:, 0] == labels).sum().item(),
+                    (top == labels[:, None]).any(1).sum().item(),
+                    labels.numel(),
+                ],
+                dtype=torch.float64,
+            )
         totals = distributed.all_reduce_sum(totals.to(self.context.device), self.context).cpu()
-        return {"val_loss": float(totals[0] / totals[3]), "val_top1": float(totals[1] / totals[3]),
-                f"val_top{topk}": float(totals[2] / totals[3]), "val_images": int(totals[3])}
+        return {
+            "val_loss": float(totals[0] / totals[3]),
+            "val_top1": float(totals[1] / totals[3]),
+            f"val_top{topk}": float(totals[2] / totals[3]),
+            "val_images": int(totals[3]),
+        }
 
     def save(self, epoch: int) -> None:
         if not self.context.is_main:
             return
         payload = {
-            "arch": self.config.arch, "num_classes": len(self.classes), "model_kwargs": dict(self.config.model_kwargs),
-            "state_dict": ckpt.clean_state_dict(self.model), "classes": self.classes,
-            "mean": self.mean, "std": self.std, "image_size": self.config.image_size,
-            "resize_size": self.config.resize_size, "epoch": epoch,
-            "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-            "rng": ckpt.rng_state(), "config": self.config.to_dict(), "metrics": self.metrics,
+            "arch": self.config.arch,
+            "num_classes": len(self.classes),
+            "model_kwargs": dict(self.config.model_kwargs),
+            "state_dict": ckpt.clean_state_dict(self.model),
+            "classes": self.classes,
+            "mean": self.mean,
+            "std": self.std,
+            "image_size": self.config.image_size,
+            "resize_size": self.config.resize_size,
+            "epoch": epoch,
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "rng": ckpt.rng_state(),
+            "config": self.config.to_dict(),
+            "metrics": self.metrics,
         }
         ckpt.save_atomic(payload, self.out / ckpt.CHECKPOINT_NAME)
         write_metrics(self.out, self.metrics, self.config)
@@ -225,8 +285,14 @@ class Trainer:
             row.update(self.train_epoch(epoch))
             row.update(self.validate())
             self.metrics = append_row(self.metrics, row)
-            log.info("epoch %d: train loss %.3f top-1 %.3f, val top-1 %.3f (%.0f img/s)", epoch,
-                     row["train_loss"], row["train_top1"], row["val_top1"], row["images_per_second"])
+            log.info(
+                "epoch %d: train loss %.3f top-1 %.3f, val top-1 %.3f (%.0f img/s)",
+                epoch,
+                row["train_loss"],
+                row["train_top1"],
+                row["val_top1"],
+                row["images_per_second"],
+            )
             self.save(epoch)
             distributed.barrier(self.context)
             if on_epoch_end is not None:
@@ -235,19 +301,32 @@ class Trainer:
 
     def summary(self) -> dict:
         # Each rank's parameter checksum: DDP ranks must hold identical weights after every step.
-        checksum = float(sum(p.detach().double().sum() + p.detach().double().abs().sum()
-                             for p in self.model.parameters()))
+        checksum = float(
+            sum(
+                p.detach().double().sum() + p.detach().double().abs().sum()
+                for p in self.model.parameters()
+            )
+        )
         checksums = distributed.all_gather_floats(checksum, self.context)
-        result = {"checkpoint": str(self.out / ckpt.CHECKPOINT_NAME), "world_size": self.context.world_size,
-                  "parameter_checksums": checksums, "final": self.metrics[-1] if self.metrics else {},
-                  "epochs": len(self.metrics), "classes": self.classes, "data": str(self.data)}
+        result = {
+            "checkpoint": str(self.out / ckpt.CHECKPOINT_NAME),
+            "world_size": self.context.world_size,
+            "parameter_checksums": checksums,
+            "final": self.metrics[-1] if self.metrics else {},
+            "epochs": len(self.metrics),
+            "classes": self.classes,
+            "data": str(self.data),
+        }
         if self.context.is_main:
             write_metrics(self.out, self.metrics, self.config, summary=result)
         return result
 
 
-def train(config: TrainConfig, progress: Callable | None = None,
-          on_epoch_end: Callable[[int, dict], None] | None = None) -> dict:
+def train(
+    config: TrainConfig,
+    progress: Callable | None = None,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
+) -> dict:
     """Train ``config``; returns the summary (final metrics, checkpoint path, rank checksums).
 
     ``progress`` is a tqdm-like factory for per-epoch bars (the CLI passes ``tqdm.tqdm``);

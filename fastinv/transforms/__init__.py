@@ -13,8 +13,18 @@ from .registry import (
 )
 
 __all__ = [
-    "APPEARANCE", "GEOMETRIC", "PRESETS", "REGISTRY", "Transform", "affine_theta", "compose",
-    "crop_resize_theta", "get_transform", "register", "resolve_transforms", "theta_to_normalized",
+    "APPEARANCE",
+    "GEOMETRIC",
+    "PRESETS",
+    "REGISTRY",
+    "Transform",
+    "affine_theta",
+    "compose",
+    "crop_resize_theta",
+    "get_transform",
+    "register",
+    "resolve_transforms",
+    "theta_to_normalized",
 ]
 
 # AutoAugment's operations live with factor discovery; importing them registers the 'autoaugment'

@@ -7,7 +7,9 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", default="paper", help="preset or comma-separated names to list")
-    parser.add_argument("--magnitudes", default="paper", help="'paper' or a count N to show dense grids")
+    parser.add_argument(
+        "--magnitudes", default="paper", help="'paper' or a count N to show dense grids"
+    )
 
 
 def format_registry(preset: str = "paper", magnitudes: str = "paper") -> str:
@@ -20,8 +22,13 @@ def format_registry(preset: str = "paper", magnitudes: str = "paper") -> str:
     for t in resolve_transforms(preset):
         grid = ", ".join(f"{v:.4g}" for v in t.grid(spec))
         valid = f"[{t.valid_range[0]:g}, {t.valid_range[1]:g}]"
-        lines.append(f"{t.name:<20} {t.family:<10} {t.parameter:<9} {t.unit:<20} {t.identity:>8g}  {valid:<16} {grid}")
-    lines += ["", "references: " + "; ".join(sorted({f"{t.reference}" for t in resolve_transforms(preset)}))]
+        lines.append(
+            f"{t.name:<20} {t.family:<10} {t.parameter:<9} {t.unit:<20} {t.identity:>8g}  {valid:<16} {grid}"
+        )
+    lines += [
+        "",
+        "references: " + "; ".join(sorted({f"{t.reference}" for t in resolve_transforms(preset)})),
+    ]
     return "\n".join(lines)
 
 

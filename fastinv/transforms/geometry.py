@@ -93,11 +93,15 @@ def crop_resize_theta(
     return np.array([[sx, 0.0, left - 0.5 + 0.5 * sx], [0.0, sy, top - 0.5 + 0.5 * sy]])
 
 
-def theta_to_normalized(theta: np.ndarray, in_size: tuple[int, int], out_size: tuple[int, int]) -> np.ndarray:
+def theta_to_normalized(
+    theta: np.ndarray, in_size: tuple[int, int], out_size: tuple[int, int]
+) -> np.ndarray:
     """Convert a pixel-space inverse map to ``affine_grid``'s normalised, align_corners=False form."""
     in_h, in_w = in_size
     out_h, out_w = out_size
     # normalised u = (2x + 1) / W - 1  <=>  x = (u + 1) W / 2 - 1/2
-    to_pixels_out = np.array([[out_w / 2, 0, out_w / 2 - 0.5], [0, out_h / 2, out_h / 2 - 0.5], [0, 0, 1]])
+    to_pixels_out = np.array(
+        [[out_w / 2, 0, out_w / 2 - 0.5], [0, out_h / 2, out_h / 2 - 0.5], [0, 0, 1]]
+    )
     to_norm_in = np.array([[2 / in_w, 0, 1 / in_w - 1], [0, 2 / in_h, 1 / in_h - 1], [0, 0, 1]])
     return (to_norm_in @ _as3(np.asarray(theta, dtype=np.float64)) @ to_pixels_out)[..., :2, :]

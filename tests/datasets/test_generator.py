@@ -39,8 +39,16 @@ def test_layout_and_ground_truth(dataset):
     truth = list(csv.DictReader(open(dataset / "ground_truth.csv")))
     assert len(truth) == len(CLASSES) * len(FACTORS)
     declared = {(r["class_name"], r["factor"]) for r in truth if r["declared"] == "True"}
-    assert ("spinning_arrow", "rotation") in declared and ("spinning_arrow", "scale") not in declared
-    assert json.loads((dataset / "ground_truth.json").read_text())["classes"]["steady_bowtie"]["declared_factors"] == []
+    assert ("spinning_arrow", "rotation") in declared and (
+        "spinning_arrow",
+        "scale",
+    ) not in declared
+    assert (
+        json.loads((dataset / "ground_truth.json").read_text())["classes"]["steady_bowtie"][
+            "declared_factors"
+        ]
+        == []
+    )
 
     # Every recorded factor value lies in the range the ground truth states for its class.
     ranges = {(r["class_name"], r["factor"]): (float(r["low"]), float(r["high"])) for r in truth}
@@ -66,7 +74,9 @@ def test_deterministic_and_seeded(tmp_path):
     assert np.abs(other.astype(int) - same.astype(int)).mean() > 5
     # An image does not depend on how many were asked for (its own random stream).
     bigger = DatasetConfig(image_size=32, train_per_class=9, val_per_class=1, seed=5)
-    assert np.array_equal(render_image(bigger, "train", 3, 1)[0], render_image(config, "train", 3, 1)[0])
+    assert np.array_equal(
+        render_image(bigger, "train", 3, 1)[0], render_image(config, "train", 3, 1)[0]
+    )
 
 
 def test_bad_config(tmp_path):
@@ -75,7 +85,9 @@ def test_bad_config(tmp_path):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "file.txt").write_text("not a dataset")
     with pytest.raises(FileExistsError, match="busy"):
-        generate(tmp_path / "busy", DatasetConfig(image_size=16, train_per_class=1, val_per_class=1))
+        generate(
+            tmp_path / "busy", DatasetConfig(image_size=16, train_per_class=1, val_per_class=1)
+        )
 
 
 def _spread(values):
@@ -108,16 +120,26 @@ def test_appearance_factors_measured(images):
     # size, colour and blur move this ratio too, so the margin asked is smaller (measured ~1.8x).
     contrast = _spreads(images, lambda x: np.log(_luma(x).std() / _luma(x).mean()))
     _assert_largest(contrast, ["fading_star"], factor=1.5)
+
     # Saturation scales chroma but not luma; gain and contrast scale both and cancel. The
     # most coloured pixels (99th percentile) are the object's; 0.01 keeps grey images finite.
     def saturation(x):
         return np.log(0.01 + np.percentile(_chroma(x), 99) / _luma(x).std())
+
     _assert_largest(_spreads(images, saturation), ["greying_triangle"], factor=3.0)
+
     # Blur removes high-frequency energy relative to the overall spread.
     def sharpness(x):
         luma = _luma(x)
-        laplacian = 4 * luma[1:-1, 1:-1] - luma[:-2, 1:-1] - luma[2:, 1:-1] - luma[1:-1, :-2] - luma[1:-1, 2:]
+        laplacian = (
+            4 * luma[1:-1, 1:-1]
+            - luma[:-2, 1:-1]
+            - luma[2:, 1:-1]
+            - luma[1:-1, :-2]
+            - luma[1:-1, 2:]
+        )
         return np.log(np.abs(laplacian).mean() / luma.std())
+
     _assert_largest(_spreads(images, sharpness), ["blurry_crescent"], factor=3.0)
 
 
@@ -130,15 +152,23 @@ def _object_moments(image):
     return xs.mean() / image.shape[1], ys.mean() / image.shape[0], area, dx, dy
 
 
-GEOMETRIC_CLASSES = ["wandering_disc", "growing_square", "spinning_arrow", "leaning_cross",
-                     "roaming_ellipse", "steady_bowtie"]
+GEOMETRIC_CLASSES = [
+    "wandering_disc",
+    "growing_square",
+    "spinning_arrow",
+    "leaning_cross",
+    "roaming_ellipse",
+    "steady_bowtie",
+]
 
 
 def test_geometric_factors_measured(images):
     geometric = {name: images[name] for name in GEOMETRIC_CLASSES}
     moments = {name: [_object_moments(x) for x in batch] for name, batch in geometric.items()}
-    position = {name: np.hypot(_spread([m[0] for m in ms]), _spread([m[1] for m in ms]))
-                for name, ms in moments.items()}
+    position = {
+        name: np.hypot(_spread([m[0] for m in ms]), _spread([m[1] for m in ms]))
+        for name, ms in moments.items()
+    }
     _assert_largest(position, ["wandering_disc", "roaming_ellipse"], factor=3.0)
     area = {name: _spread([np.log(m[2]) for m in ms]) for name, ms in moments.items()}
     _assert_largest(area, ["growing_square", "roaming_ellipse"], factor=2.0)
@@ -148,17 +178,25 @@ def test_geometric_factors_measured(images):
     # create such a correlation (it does for the elongated bowtie and ellipse).
     def shear(m):
         return float((m[3] * m[4]).mean() / (m[4] ** 2).mean())
-    symmetric = {name: _spread([shear(m) for m in moments[name]])
-                 for name in ("leaning_cross", "growing_square", "wandering_disc")}
+
+    symmetric = {
+        name: _spread([shear(m) for m in moments[name]])
+        for name in ("leaning_cross", "growing_square", "wandering_disc")
+    }
     _assert_largest(symmetric, ["leaning_cross"], factor=3.0)
 
 
 def test_rotation_measured_against_recorded_angle(dataset, images):
     """The arrow's principal axis follows the recorded rotation (a hand check per image)."""
-    rows = [r for r in csv.DictReader(open(dataset / "images.csv"))
-            if r["class_name"] == "spinning_arrow" and r["split"] == "train"]
+    rows = [
+        r
+        for r in csv.DictReader(open(dataset / "images.csv"))
+        if r["class_name"] == "spinning_arrow" and r["split"] == "train"
+    ]
     errors = []
-    for row, image in zip(sorted(rows, key=lambda r: r["path"]), images["spinning_arrow"], strict=True):
+    for row, image in zip(
+        sorted(rows, key=lambda r: r["path"]), images["spinning_arrow"], strict=True
+    ):
         _, _, _, dx, dy = _object_moments(image)
         # Principal axis angle (y up, as the generator's rotation), defined modulo 180 degrees.
         axis = 0.5 * np.degrees(np.arctan2(-2 * (dx * dy).mean(), (dx**2).mean() - (dy**2).mean()))

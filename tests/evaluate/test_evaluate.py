@@ -14,11 +14,24 @@ from fastinv.train import TrainConfig, train
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("eval")
-    data = generate(root / "data", DatasetConfig(image_size=32, train_per_class=24, val_per_class=10,
-                                                 num_classes=4, seed=4))
-    train(TrainConfig(data=str(data), out=str(root / "run"), arch="resnet10t",
-                      model_kwargs={"channels": [8, 16, 32, 64]}, image_size=32, epochs=2, batch_size=16,
-                      optimizer="adamw", lr=0.01, workers=0))
+    data = generate(
+        root / "data",
+        DatasetConfig(image_size=32, train_per_class=24, val_per_class=10, num_classes=4, seed=4),
+    )
+    train(
+        TrainConfig(
+            data=str(data),
+            out=str(root / "run"),
+            arch="resnet10t",
+            model_kwargs={"channels": [8, 16, 32, 64]},
+            image_size=32,
+            epochs=2,
+            batch_size=16,
+            optimizer="adamw",
+            lr=0.01,
+            workers=0,
+        )
+    )
     return data, root / "run" / "checkpoint.pt"
 
 
@@ -30,7 +43,9 @@ def _zoom_reference(image: np.ndarray, area: float) -> np.ndarray:
     low = np.clip(np.floor(coords).astype(int), 0, size - 1)
     high = np.clip(low + 1, 0, size - 1)
     weight = coords - np.floor(coords)
-    rows = image[:, low, :] * (1 - weight)[None, :, None] + image[:, high, :] * weight[None, :, None]
+    rows = (
+        image[:, low, :] * (1 - weight)[None, :, None] + image[:, high, :] * weight[None, :, None]
+    )
     return rows[:, :, low] * (1 - weight)[None, None, :] + rows[:, :, high] * weight[None, None, :]
 
 
@@ -44,11 +59,17 @@ def test_zoom_batch_matches_references():
         np.testing.assert_allclose(zoomed[i].double().numpy(), expected, atol=2e-6)
     # Area 1/4 is the centred 16 x 16 crop resized to 32 x 32 (F.interpolate, bilinear) inside the
     # outer ring, where interpolate clamps to the crop and the zoom reads the pixels beside it.
-    crop = F.interpolate(images[1:2, :, 8:24, 8:24].float(), size=(32, 32), mode="bilinear", align_corners=False)
-    torch.testing.assert_close(zoomed[1:2, :, 1:-1, 1:-1], crop[:, :, 1:-1, 1:-1], atol=1e-5, rtol=0)
+    crop = F.interpolate(
+        images[1:2, :, 8:24, 8:24].float(), size=(32, 32), mode="bilinear", align_corners=False
+    )
+    torch.testing.assert_close(
+        zoomed[1:2, :, 1:-1, 1:-1], crop[:, :, 1:-1, 1:-1], atol=1e-5, rtol=0
+    )
 
     areas = draw_areas(4.0, 1000, seed=0, zoom_index=2)
-    assert areas.min() >= 1 / 16 and areas.max() <= 1 and abs(areas.mean() - (1 + 1 / 16) / 2) < 0.03
+    assert (
+        areas.min() >= 1 / 16 and areas.max() <= 1 and abs(areas.mean() - (1 + 1 / 16) / 2) < 0.03
+    )
     assert np.array_equal(areas, draw_areas(4.0, 1000, seed=0, zoom_index=2))
     with pytest.raises(ValueError, match="zoom 0.5"):
         draw_areas(0.5, 3, seed=0, zoom_index=0)
@@ -58,15 +79,26 @@ def test_tables_match_hand_computation(trained, tmp_path):
     from fastinv.pipelines import make_loader
 
     data, checkpoint = trained
-    tables = evaluate(EvalConfig(str(checkpoint), data=str(data), zooms=[1.0, 2.0], workers=0, out=str(tmp_path)))
-    assert {p.name for p in tmp_path.iterdir()} >= {"predictions.parquet", "summary.parquet", "per_class.parquet"}
+    tables = evaluate(
+        EvalConfig(str(checkpoint), data=str(data), zooms=[1.0, 2.0], workers=0, out=str(tmp_path))
+    )
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "predictions.parquet",
+        "summary.parquet",
+        "per_class.parquet",
+    }
     assert pd.read_parquet(tmp_path / "summary.parquet").equals(tables["summary"])
 
     # Hand computation on the same validation images, outside the evaluator's code.
     model, state = load_model(checkpoint)
-    loader = make_loader(str(data / "val"), train=False, batch_size=64, image_size=32, num_workers=0)
+    loader = make_loader(
+        str(data / "val"), train=False, batch_size=64, image_size=32, num_workers=0
+    )
     images, labels = next(iter(loader))
-    mean, std = torch.tensor(state["mean"]).view(1, 3, 1, 1), torch.tensor(state["std"]).view(1, 3, 1, 1)
+    mean, std = (
+        torch.tensor(state["mean"]).view(1, 3, 1, 1),
+        torch.tensor(state["std"]).view(1, 3, 1, 1),
+    )
     with torch.no_grad():
         logits = model((images.float() / 255 - mean) / std).numpy()
     ranked = np.argsort(-logits, axis=1)
@@ -99,7 +131,10 @@ def test_bad_inputs_are_named(trained, tmp_path, capsys):
     data, checkpoint = trained
     with pytest.raises(FileNotFoundError, match="nothere.pt"):
         evaluate(EvalConfig(str(tmp_path / "nothere.pt"), data=str(data), workers=0))
-    five = generate(tmp_path / "five", DatasetConfig(image_size=32, train_per_class=1, val_per_class=2, num_classes=5))
+    five = generate(
+        tmp_path / "five",
+        DatasetConfig(image_size=32, train_per_class=1, val_per_class=2, num_classes=5),
+    )
     with pytest.raises(ValueError, match="checkpoint has 4 classes but .* has 5"):
         evaluate(EvalConfig(str(checkpoint), data=str(five), workers=0, out=str(tmp_path / "x")))
     assert main(["eval", str(tmp_path / "missing.pt")]) == 2

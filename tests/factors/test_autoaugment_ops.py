@@ -29,9 +29,12 @@ def test_sharpness_matches_torchvision(factor):
 def test_autocontrast_and_invert_match_torchvision():
     images = _images()
     unit = images.float() / 255
-    torch.testing.assert_close(adjust_appearance(images, "autocontrast", [0.0]), TF.autocontrast(unit),
-                               rtol=0, atol=1e-6)
-    torch.testing.assert_close(adjust_appearance(images, "invert", [0.0]), TF.invert(unit), rtol=0, atol=0)
+    torch.testing.assert_close(
+        adjust_appearance(images, "autocontrast", [0.0]), TF.autocontrast(unit), rtol=0, atol=1e-6
+    )
+    torch.testing.assert_close(
+        adjust_appearance(images, "invert", [0.0]), TF.invert(unit), rtol=0, atol=0
+    )
 
 
 def test_equalize_matches_torchvision_uint8_exactly():
@@ -43,13 +46,17 @@ def test_equalize_matches_torchvision_uint8_exactly():
 
 def test_twin_only_ops_run_the_twin_when_triton_is_asked():
     images = _images()
-    torch.testing.assert_close(dispatched(images, "equalize", [0.0], backend="triton"),
-                               adjust_appearance(images, "equalize", [0.0], backend="torch"))
+    torch.testing.assert_close(
+        dispatched(images, "equalize", [0.0], backend="triton"),
+        adjust_appearance(images, "equalize", [0.0], backend="torch"),
+    )
 
 
 def test_invert_triton_kernel_matches_twin():
     pytest.importorskip("triton")
     images = _images()[:2, :, :8, :8].contiguous()
     out = dispatched(images, "invert", [0.0], backend="triton", mean=[0.5] * 3, std=[0.25] * 3)
-    expected = adjust_appearance(images, "invert", [0.0], backend="torch", mean=[0.5] * 3, std=[0.25] * 3)
+    expected = adjust_appearance(
+        images, "invert", [0.0], backend="torch", mean=[0.5] * 3, std=[0.25] * 3
+    )
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-6)

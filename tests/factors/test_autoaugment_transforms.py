@@ -29,18 +29,22 @@ def test_preset_has_the_63_candidates_of_the_study():
     assert set(POLICY_PAIRS) <= set(PRESETS["autoaugment"])
 
 
-@pytest.mark.parametrize(("name", "index", "sign", "pil_data"), [
-    ("ShearX", 6, 1, lambda m, w, h: (1, m, 0, 0, 1, 0)),
-    ("ShearY", 9, -1, lambda m, w, h: (1, 0, 0, -m, 1, 0)),
-    ("TranslateX", 5, 1, lambda m, w, h: (1, 0, m * w, 0, 1, 0)),
-    ("TranslateY", 7, -1, lambda m, w, h: (1, 0, 0, 0, 1, -m * h)),
-])
+@pytest.mark.parametrize(
+    ("name", "index", "sign", "pil_data"),
+    [
+        ("ShearX", 6, 1, lambda m, w, h: (1, m, 0, 0, 1, 0)),
+        ("ShearY", 9, -1, lambda m, w, h: (1, 0, 0, -m, 1, 0)),
+        ("TranslateX", 5, 1, lambda m, w, h: (1, 0, m * w, 0, 1, 0)),
+        ("TranslateY", 7, -1, lambda m, w, h: (1, 0, 0, 0, 1, -m * h)),
+    ],
+)
 def test_geometric_candidates_match_pil_affine(name, index, sign, pil_data):
     image = _image()
     magnitude = get_transform(name).paper_grid[index]
     h, w = image.shape[:2]
-    expected = Image.fromarray(image).transform((w, h), Image.AFFINE, pil_data(magnitude, w, h),
-                                                Image.BILINEAR, fillcolor=(128, 128, 128))
+    expected = Image.fromarray(image).transform(
+        (w, h), Image.AFFINE, pil_data(magnitude, w, h), Image.BILINEAR, fillcolor=(128, 128, 128)
+    )
     diff = np.abs(_ours(name, magnitude, image, sign) - np.asarray(expected, dtype=int))
     # PIL interpolates in 8-bit fixed point and blends the fill differently along the edge of the
     # moved content (one pixel wide): 95% of values agree to 2 levels; a wrong direction or
@@ -51,16 +55,24 @@ def test_geometric_candidates_match_pil_affine(name, index, sign, pil_data):
 
 def test_rotate_matches_pil_counter_clockwise():
     image = _image((32, 32))
-    expected = np.asarray(Image.fromarray(image).rotate(20.0, resample=Image.BILINEAR, fillcolor=(128,) * 3))
+    expected = np.asarray(
+        Image.fromarray(image).rotate(20.0, resample=Image.BILINEAR, fillcolor=(128,) * 3)
+    )
     diff = np.abs(_ours("Rotate", 20.0, image) - expected.astype(int))
     assert np.percentile(diff, 95) <= 3, np.percentile(diff, 95)
 
 
-@pytest.mark.parametrize(("name", "enhancer", "sign"), [
-    ("Color", ImageEnhance.Color, 1), ("Color", ImageEnhance.Color, -1),
-    ("Contrast", ImageEnhance.Contrast, -1), ("Brightness", ImageEnhance.Brightness, 1),
-    ("Sharpness", ImageEnhance.Sharpness, -1), ("Sharpness", ImageEnhance.Sharpness, 1),
-])
+@pytest.mark.parametrize(
+    ("name", "enhancer", "sign"),
+    [
+        ("Color", ImageEnhance.Color, 1),
+        ("Color", ImageEnhance.Color, -1),
+        ("Contrast", ImageEnhance.Contrast, -1),
+        ("Brightness", ImageEnhance.Brightness, 1),
+        ("Sharpness", ImageEnhance.Sharpness, -1),
+        ("Sharpness", ImageEnhance.Sharpness, 1),
+    ],
+)
 def test_enhance_candidates_match_pil(name, enhancer, sign):
     image = _image()
     m = 0.7
@@ -70,18 +82,23 @@ def test_enhance_candidates_match_pil(name, enhancer, sign):
     assert diff.max() <= 3, diff.max()
 
 
-@pytest.mark.parametrize(("name", "magnitude", "pil"), [
-    ("Posterize", 5.0, lambda im: ImageOps.posterize(im, 5)),
-    ("Solarize", 170.67, lambda im: ImageOps.solarize(im, 170.67)),
-    ("Solarize", 256.0, lambda im: ImageOps.solarize(im, 256)),
-    ("Equalize", 0.0, ImageOps.equalize),
-    ("Invert", 0.0, ImageOps.invert),
-    ("AutoContrast", 0.0, ImageOps.autocontrast),
-])
+@pytest.mark.parametrize(
+    ("name", "magnitude", "pil"),
+    [
+        ("Posterize", 5.0, lambda im: ImageOps.posterize(im, 5)),
+        ("Solarize", 170.67, lambda im: ImageOps.solarize(im, 170.67)),
+        ("Solarize", 256.0, lambda im: ImageOps.solarize(im, 256)),
+        ("Equalize", 0.0, ImageOps.equalize),
+        ("Invert", 0.0, ImageOps.invert),
+        ("AutoContrast", 0.0, ImageOps.autocontrast),
+    ],
+)
 def test_point_candidates_match_pil(name, magnitude, pil):
     image = _image()
     image[0, 0] = 255  # a saturated pixel: Solarize at 256 must leave it alone
-    diff = np.abs(_ours(name, magnitude, image) - np.asarray(pil(Image.fromarray(image)), dtype=int))
+    diff = np.abs(
+        _ours(name, magnitude, image) - np.asarray(pil(Image.fromarray(image)), dtype=int)
+    )
     # AutoContrast: PIL truncates its lookup table, fastinv rounds the exact stretch: 1 level.
     assert diff.max() <= (1 if name == "AutoContrast" else 0)
 

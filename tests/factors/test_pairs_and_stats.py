@@ -46,11 +46,18 @@ def test_candidates_policy_and_indices():
 
 
 def test_summaries_match_hand_computation():
-    deltas = pd.DataFrame({
-        "class_name": "a", "label": 0, "candidate": ["x"] * 4 + ["y"] * 4, "transform": ["X"] * 4 + ["Y"] * 4,
-        "magnitude_index": 1, "magnitude": 0.5,
-        "delta": [0.1, -0.1, 0.2, 0.0, -0.1, -0.2, 0.05, -0.3], "cos0": [0.5, 0.5, 0.25, 0.5] * 2,
-    })
+    deltas = pd.DataFrame(
+        {
+            "class_name": "a",
+            "label": 0,
+            "candidate": ["x"] * 4 + ["y"] * 4,
+            "transform": ["X"] * 4 + ["Y"] * 4,
+            "magnitude_index": 1,
+            "magnitude": 0.5,
+            "delta": [0.1, -0.1, 0.2, 0.0, -0.1, -0.2, 0.05, -0.3],
+            "cos0": [0.5, 0.5, 0.25, 0.5] * 2,
+        }
+    )
     table = summarize_deltas(deltas).set_index("candidate")
     x = table.loc["x"]
     assert x["mean_delta"] == pytest.approx(0.05)
@@ -63,10 +70,22 @@ def test_summaries_match_hand_computation():
 
 def _table(rankings: dict[str, list[float]]) -> pd.DataFrame:
     """A factors table with the given proportion_boosted per class (candidates t0, t1...)."""
-    rows = [{"class_name": c, "candidate": f"t{i}", "transform": f"T{i}", "magnitude_index": 4, "magnitude": 1.0,
-             "proportion_boosted": v} for c, values in rankings.items() for i, v in enumerate(values)]
+    rows = [
+        {
+            "class_name": c,
+            "candidate": f"t{i}",
+            "transform": f"T{i}",
+            "magnitude_index": 4,
+            "magnitude": 1.0,
+            "proportion_boosted": v,
+        }
+        for c, values in rankings.items()
+        for i, v in enumerate(values)
+    ]
     table = pd.DataFrame(rows)
-    table["rank"] = table.groupby("class_name")["proportion_boosted"].rank(ascending=False, method="first")
+    table["rank"] = table.groupby("class_name")["proportion_boosted"].rank(
+        ascending=False, method="first"
+    )
     return table
 
 
@@ -85,11 +104,22 @@ def test_specificity_rank_correlations_and_overlap():
 def test_alignment_share_and_interval():
     # Two classes; top-2 of each by proportion_boosted map to rotate (gap +) and solarize (gap -).
     rows = []
-    for class_name, order in (("a", ["Rotate", "Solarize", "ShearX"]), ("b", ["Rotate", "ShearX", "Solarize"])):
+    for class_name, order in (
+        ("a", ["Rotate", "Solarize", "ShearX"]),
+        ("b", ["Rotate", "ShearX", "Solarize"]),
+    ):
         for rank, name in enumerate(order):
-            rows.append({"class_name": class_name, "candidate": f"{name}@4", "transform": name, "magnitude_index": 4,
-                         "magnitude": 10.0 if name != "Solarize" else 142.2, "proportion_boosted": 1 - rank / 4,
-                         "rank": rank + 1})
+            rows.append(
+                {
+                    "class_name": class_name,
+                    "candidate": f"{name}@4",
+                    "transform": name,
+                    "magnitude_index": 4,
+                    "magnitude": 10.0 if name != "Solarize" else 142.2,
+                    "proportion_boosted": 1 - rank / 4,
+                    "rank": rank + 1,
+                }
+            )
     gaps = pd.DataFrame({"transform": ["rotate", "solarize", "shearX"], "gap": [0.2, -0.1, 0.05]})
     top, summary = analyses.alignment(pd.DataFrame(rows), gaps, k=2)
     assert list(top["candidate"]) == ["Rotate@4", "Solarize@4", "Rotate@4", "ShearX@4"]

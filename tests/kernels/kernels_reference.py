@@ -33,8 +33,9 @@ def warp_reference(image, theta, out_size, interpolation="bilinear", padding="ze
     C, H, W = image.shape
     out_h, out_w = out_size
     fill = np.broadcast_to(np.asarray(fill, dtype=np.float64), (C,))
-    ys, xs = np.meshgrid(np.arange(out_h, dtype=np.float64), np.arange(out_w, dtype=np.float64),
-                         indexing="ij")
+    ys, xs = np.meshgrid(
+        np.arange(out_h, dtype=np.float64), np.arange(out_w, dtype=np.float64), indexing="ij"
+    )
     theta = np.asarray(theta, dtype=np.float64)
     x = _fold(theta[0, 0] * xs + theta[0, 1] * ys + theta[0, 2], W, padding)
     y = _fold(theta[1, 0] * xs + theta[1, 1] * ys + theta[1, 2], H, padding)
@@ -43,8 +44,12 @@ def warp_reference(image, theta, out_size, interpolation="bilinear", padding="ze
     else:
         x0, y0 = np.floor(x), np.floor(y)
         fx, fy = x - x0, y - y0
-        taps = [(x0, y0, (1 - fx) * (1 - fy)), (x0 + 1, y0, fx * (1 - fy)),
-                (x0, y0 + 1, (1 - fx) * fy), (x0 + 1, y0 + 1, fx * fy)]
+        taps = [
+            (x0, y0, (1 - fx) * (1 - fy)),
+            (x0 + 1, y0, fx * (1 - fy)),
+            (x0, y0 + 1, (1 - fx) * fy),
+            (x0 + 1, y0 + 1, fx * fy),
+        ]
     out = np.zeros((C, out_h, out_w))
     for tx, ty, weight in taps:
         inside = (tx >= 0) & (tx <= W - 1) & (ty >= 0) & (ty <= H - 1)
@@ -65,7 +70,9 @@ def appearance_reference(image, op, magnitude):
     if op == "contrast":
         return np.clip(magnitude * x + (1 - magnitude) * grey.mean(), 0, 1)
     if op == "saturation":
-        return x.copy() if x.shape[0] == 1 else np.clip(magnitude * x + (1 - magnitude) * grey, 0, 1)
+        return (
+            x.copy() if x.shape[0] == 1 else np.clip(magnitude * x + (1 - magnitude) * grey, 0, 1)
+        )
     if op == "posterize":
         step = 2.0 ** (8 - magnitude)
         return np.floor(np.round(x * 255) / step) * step / 255

@@ -16,8 +16,13 @@ from fastinv.kernels.warp_triton import PADDING_CODES
 def test_every_kernel_compiles_for_sm80_and_sm90(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
     env["TRITON_CACHE_DIR"] = str(tmp_path)  # a fresh cache: compile for real, never reuse
-    run = subprocess.run([sys.executable, "-m", "fastinv.kernels._aot", "80", "90"], env=env,
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "fastinv.kernels._aot", "80", "90"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     results = [json.loads(line) for line in run.stdout.splitlines()]
     by_arch = {arch: [r for r in results if r["arch"] == arch] for arch in (80, 90)}

@@ -20,8 +20,11 @@ MAGNITUDES = {
     "invert": [1.0],
 }
 TORCHVISION = {
-    "brightness": F.adjust_brightness, "contrast": F.adjust_contrast, "saturation": F.adjust_saturation,
-    "hue": F.adjust_hue, "solarize": F.solarize,
+    "brightness": F.adjust_brightness,
+    "contrast": F.adjust_contrast,
+    "saturation": F.adjust_saturation,
+    "hue": F.adjust_hue,
+    "solarize": F.solarize,
 }
 
 
@@ -48,7 +51,9 @@ def test_table_and_twin_cover_the_same_ops():
 def test_matches_numpy_float64(backend, op, channels):
     images = _images(channels=channels)
     magnitudes = MAGNITUDES[op]
-    out = adjust_appearance(images, op, magnitudes, backend=backend).view(2, len(magnitudes), channels, 12, 16)
+    out = adjust_appearance(images, op, magnitudes, backend=backend).view(
+        2, len(magnitudes), channels, 12, 16
+    )
     for b in range(2):
         for m, magnitude in enumerate(magnitudes):
             expected = appearance_reference(images[b].double().numpy() / 255, op, magnitude)
@@ -60,13 +65,17 @@ def test_matches_numpy_float64(backend, op, channels):
 def test_twin_matches_torchvision_on_float_images(op):
     images = _images(dtype=torch.float32)
     magnitudes = MAGNITUDES[op]
-    out = adjust_appearance(images, op, magnitudes, backend="torch").view(2, len(magnitudes), 3, 12, 16)
+    out = adjust_appearance(images, op, magnitudes, backend="torch").view(
+        2, len(magnitudes), 3, 12, 16
+    )
     for m, magnitude in enumerate(magnitudes):
         # Identical formulas in float32; torchvision's hue round trip at shift 0 is off by up to
         # 6e-7 where fastinv returns the input unchanged.
         torch.testing.assert_close(out[:, m], TORCHVISION[op](images, magnitude), atol=1e-6, rtol=0)
     levels = _images()
-    posterized = adjust_appearance(levels, "posterize", [8, 5, 1, 0], backend="torch", out_dtype=torch.uint8)
+    posterized = adjust_appearance(
+        levels, "posterize", [8, 5, 1, 0], backend="torch", out_dtype=torch.uint8
+    )
     for m, bits in enumerate([8, 5, 1, 0]):
         assert torch.equal(posterized.view(2, 4, 3, 12, 16)[:, m], F.posterize(levels, bits))
 
@@ -75,7 +84,11 @@ def test_twin_matches_torchvision_on_float_images(op):
 def test_triton_equals_twin_dtypes_layouts_and_per_sample_magnitudes(op):
     images = _images(batch=3)
     magnitudes = torch.tensor(MAGNITUDES[op][:3]).expand(3, 3).roll(1, dims=1)  # [B, M] per sample
-    for source in (images, images.contiguous(memory_format=torch.channels_last), images.float() / 255):
+    for source in (
+        images,
+        images.contiguous(memory_format=torch.channels_last),
+        images.float() / 255,
+    ):
         for out_dtype in (torch.float32, torch.float16, torch.bfloat16, torch.uint8):
             channels_last = out_dtype in (torch.float16, torch.uint8)
             kw = dict(out_dtype=out_dtype, channels_last=channels_last)
@@ -101,9 +114,11 @@ def test_batched_equals_loop_empty_and_input_untouched(backend):
     images = _images(batch=3)
     before = images.clone()
     magnitudes = torch.tensor([[0.5, 1.5], [0.2, 1.0], [1.0, 0.0]])
-    batched = adjust_appearance(images, "contrast", magnitudes, backend=backend).view(3, 2, 3, 12, 16)
+    batched = adjust_appearance(images, "contrast", magnitudes, backend=backend).view(
+        3, 2, 3, 12, 16
+    )
     for b in range(3):
-        single = adjust_appearance(images[b:b + 1], "contrast", magnitudes[b], backend=backend)
+        single = adjust_appearance(images[b : b + 1], "contrast", magnitudes[b], backend=backend)
         assert torch.equal(batched[b], single)
     assert torch.equal(images, before)
     assert adjust_appearance(images[:0], "hue", [0.1], backend=backend).shape == (0, 3, 12, 16)
@@ -119,7 +134,10 @@ def test_image_stats_match_the_grey_mean(backend):
         from fastinv.kernels.appearance_triton import image_stats_triton as stats_fn
     else:
         stats_fn = lambda x: image_stats(x.float() / 255)
-    expected = [np.tensordot([0.2989, 0.587, 0.114], img.double().numpy() / 255, axes=1).mean() for img in images]
+    expected = [
+        np.tensordot([0.2989, 0.587, 0.114], img.double().numpy() / 255, axes=1).mean()
+        for img in images
+    ]
     np.testing.assert_allclose(stats_fn(images)[:, 0].numpy(), expected, atol=1e-6)
 
 

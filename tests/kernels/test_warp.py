@@ -24,8 +24,11 @@ def _images(batch=2, channels=3, size=SIZE, dtype=torch.uint8):
 
 
 def _thetas(size=SIZE):
-    params = [dict(angle=27.0, scale=1.3), dict(translate=(2.5, -1.25), shear=(15.0, 0.0)),
-              dict(angle=-135.0, scale=0.6, translate=(-3.0, 4.0))]
+    params = [
+        dict(angle=27.0, scale=1.3),
+        dict(translate=(2.5, -1.25), shear=(15.0, 0.0)),
+        dict(angle=-135.0, scale=0.6, translate=(-3.0, 4.0)),
+    ]
     return torch.from_numpy(np.stack([affine_theta(size, **p) for p in params]))
 
 
@@ -36,12 +39,25 @@ def test_matches_numpy_float64(backend, interpolation, padding):
     images, theta = _images(), _thetas()
     fill = (0.1, 0.5, 0.9)
     out_size = (10, 18)  # output size differs from the input's on purpose
-    out = warp_affine(images, theta, out_size, interpolation=interpolation, padding=padding,
-                      fill=fill, backend=backend).view(2, 3, 3, *out_size)
+    out = warp_affine(
+        images,
+        theta,
+        out_size,
+        interpolation=interpolation,
+        padding=padding,
+        fill=fill,
+        backend=backend,
+    ).view(2, 3, 3, *out_size)
     for b in range(2):
         for m in range(3):
-            expected = warp_reference(images[b].double().numpy() / 255, theta[m].numpy(), out_size,
-                                      interpolation, padding, fill)
+            expected = warp_reference(
+                images[b].double().numpy() / 255,
+                theta[m].numpy(),
+                out_size,
+                interpolation,
+                padding,
+                fill,
+            )
             got = out[b, m].double().numpy()
             if interpolation == "nearest":
                 # A point within float32 rounding of a half-pixel tie may pick the other pixel;
@@ -65,7 +81,9 @@ def test_triton_equals_twin_all_dtypes_and_layouts():
                 twin = warp_affine(source, theta, backend="torch", **kw)
                 fmt = torch.channels_last if channels_last else torch.contiguous_format
                 assert kernel.dtype == twin.dtype == out_dtype
-                assert kernel.is_contiguous(memory_format=fmt) and twin.is_contiguous(memory_format=fmt)
+                assert kernel.is_contiguous(memory_format=fmt) and twin.is_contiguous(
+                    memory_format=fmt
+                )
                 assert kernel.shape == (6, 3, *SIZE)
                 diff = (kernel.float() - twin.float()).abs()
                 if out_dtype == torch.uint8:
@@ -83,11 +101,17 @@ def test_triton_equals_twin_all_dtypes_and_layouts():
 @pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
 def test_identity_translation_rotation_are_bit_exact(backend, interpolation):
     images = _images(size=(12, 12))
-    params = [dict(), dict(translate=(3.0, -2.0)), dict(angle=90.0), dict(angle=-90.0),
-              dict(angle=180.0)]
+    params = [
+        dict(),
+        dict(translate=(3.0, -2.0)),
+        dict(angle=90.0),
+        dict(angle=-90.0),
+        dict(angle=180.0),
+    ]
     theta = torch.from_numpy(np.stack([affine_theta((12, 12), **p) for p in params]))
-    out = warp_affine(images, theta, interpolation=interpolation, out_dtype=torch.uint8,
-                      backend=backend).view(2, 5, 3, 12, 12)
+    out = warp_affine(
+        images, theta, interpolation=interpolation, out_dtype=torch.uint8, backend=backend
+    ).view(2, 5, 3, 12, 12)
     shifted = torch.zeros_like(images)
     shifted[..., 0:10, 3:] = images[..., 2:, :9]  # content moves right 3, up 2
     assert torch.equal(out[:, 0], images)
@@ -101,9 +125,14 @@ def test_identity_translation_rotation_are_bit_exact(backend, interpolation):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("padding", "border_mode"),
-                         [("zeros", cv2.BORDER_CONSTANT), ("border", cv2.BORDER_REPLICATE),
-                          ("reflection", cv2.BORDER_REFLECT)])
+@pytest.mark.parametrize(
+    ("padding", "border_mode"),
+    [
+        ("zeros", cv2.BORDER_CONSTANT),
+        ("border", cv2.BORDER_REPLICATE),
+        ("reflection", cv2.BORDER_REFLECT),
+    ],
+)
 def test_matches_opencv(backend, padding, border_mode):
     # Adapter: OpenCV also puts pixel centres at integer coordinates, so theta is its matrix when
     # WARP_INVERSE_MAP says it maps destination to source; images go CHW <-> HWC.
@@ -111,8 +140,14 @@ def test_matches_opencv(backend, padding, border_mode):
     out = warp_affine(images, theta, out_dtype=torch.uint8, padding=padding, backend=backend)
     hwc = images[0].permute(1, 2, 0).numpy()
     for m in range(theta.shape[0]):
-        expected = cv2.warpAffine(hwc, theta[m].numpy(), (32, 24), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                  borderMode=border_mode, borderValue=0)
+        expected = cv2.warpAffine(
+            hwc,
+            theta[m].numpy(),
+            (32, 24),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=border_mode,
+            borderValue=0,
+        )
         got = out[m].permute(1, 2, 0).numpy().astype(int)
         diff = np.abs(got - expected.astype(int))
         if padding == "zeros":
@@ -130,13 +165,21 @@ def test_matches_opencv(backend, padding, border_mode):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_matches_torchvision_affine(backend):
     images = _images(batch=2, size=(20, 24), dtype=torch.float32)
-    params = [dict(angle=33.0, translate=(2.0, -3.0), scale=1.2, shear=(10.0, -5.0)),
-              dict(angle=-70.0, translate=(0.0, 0.0), scale=0.7, shear=(0.0, 20.0))]
+    params = [
+        dict(angle=33.0, translate=(2.0, -3.0), scale=1.2, shear=(10.0, -5.0)),
+        dict(angle=-70.0, translate=(0.0, 0.0), scale=0.7, shear=(0.0, 20.0)),
+    ]
     theta = torch.from_numpy(np.stack([affine_theta((20, 24), **p) for p in params]))
     out = warp_affine(images, theta, backend=backend).view(2, 2, 3, 20, 24)
     for m, p in enumerate(params):
-        expected = F.affine(images, angle=p["angle"], translate=list(p["translate"]), scale=p["scale"],
-                            shear=list(p["shear"]), interpolation=F.InterpolationMode.BILINEAR)
+        expected = F.affine(
+            images,
+            angle=p["angle"],
+            translate=list(p["translate"]),
+            scale=p["scale"],
+            shear=list(p["shear"]),
+            interpolation=F.InterpolationMode.BILINEAR,
+        )
         # torchvision builds its grid in float32 through normalised coordinates: ~1e-5 px apart.
         torch.testing.assert_close(out[:, m], expected, atol=1e-4, rtol=0)
 
@@ -148,7 +191,7 @@ def test_batched_equals_loop_and_input_untouched(backend):
     theta = torch.stack([_thetas()[[0, 1]], _thetas()[[2, 0]], _thetas()[[1, 2]]])  # [B, M, 2, 3]
     batched = warp_affine(images, theta, backend=backend).view(3, 2, 3, *SIZE)
     for b in range(3):
-        single = warp_affine(images[b:b + 1], theta[b], backend=backend)
+        single = warp_affine(images[b : b + 1], theta[b], backend=backend)
         assert torch.equal(batched[b], single)
     assert torch.equal(images, before)
 

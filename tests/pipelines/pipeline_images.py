@@ -17,8 +17,13 @@ def class_image(label: int, height: int, width: int, phase: float = 0.0) -> np.n
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def write_folder(root, per_class: int = 4, classes: int = 3, sizes=((60, 80), (72, 56), (64, 64)),
-                 quality: int = 95) -> list[str]:
+def write_folder(
+    root,
+    per_class: int = 4,
+    classes: int = 3,
+    sizes=((60, 80), (72, 56), (64, 64)),
+    quality: int = 95,
+) -> list[str]:
     """ROOT/class_k/img_i.jpg, sizes cycling through ``sizes``; returns the class names."""
     names = [f"class_{k}" for k in range(classes)]
     for label, name in enumerate(names):

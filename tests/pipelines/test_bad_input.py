@@ -44,8 +44,13 @@ def corrupt_folder(tmp_path_factory):
 
 @pytest.mark.parametrize("backend", ["torchvision", pytest.param("dali", marks=needs_dali)])
 def test_corrupt_images_are_named_or_skipped(backend, corrupt_folder, caplog):
-    options = dict(backend=backend, batch_size=4, image_size=16, train=False,
-                   num_workers=0 if backend == "torchvision" else 1)
+    options = dict(
+        backend=backend,
+        batch_size=4,
+        image_size=16,
+        train=False,
+        num_workers=0 if backend == "torchvision" else 1,
+    )
     with pytest.raises((CorruptImageError, RuntimeError), match=r"(garbage|truncated)\.jpg"):
         list(make_loader(corrupt_folder, **options))
     with caplog.at_level(logging.WARNING):
@@ -64,7 +69,11 @@ def test_dali_names_a_file_that_fails_while_decoding(corrupt_folder, tmp_path):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes((corrupt_folder / name).read_bytes())
     with pytest.raises(RuntimeError, match=r"DALI could not decode .*truncated\.jpg"):
-        list(make_loader(tmp_path, backend="dali", batch_size=4, image_size=16, train=False, num_workers=1))
+        list(
+            make_loader(
+                tmp_path, backend="dali", batch_size=4, image_size=16, train=False, num_workers=1
+            )
+        )
 
 
 @needs_ffcv
@@ -75,9 +84,22 @@ def test_convert_names_or_skips_corrupt_images(corrupt_folder, tmp_path):
         convert(corrupt_folder, tmp_path / "x.beton", workers=1)
     assert not (tmp_path / "x.beton").exists()
     meta = convert(corrupt_folder, tmp_path / "x.beton", workers=1, skip_corrupt=True)
-    assert meta["count"] == 2 and [p.split("/")[-1] for p in meta["skipped"]] == ["garbage.jpg", "truncated.jpg"]
-    images, labels = next(iter(make_loader(tmp_path / "x.beton", backend="ffcv", batch_size=4, image_size=16,
-                                           train=False, num_workers=1)))
+    assert meta["count"] == 2 and [p.split("/")[-1] for p in meta["skipped"]] == [
+        "garbage.jpg",
+        "truncated.jpg",
+    ]
+    images, labels = next(
+        iter(
+            make_loader(
+                tmp_path / "x.beton",
+                backend="ffcv",
+                batch_size=4,
+                image_size=16,
+                train=False,
+                num_workers=1,
+            )
+        )
+    )
     assert labels.tolist() == [0, 1]
     np.testing.assert_array_equal(dominant_channel(images), labels.numpy())
 
@@ -96,8 +118,10 @@ def mode_folder(tmp_path_factory):
     return root, rgb
 
 
-@pytest.mark.parametrize("backend", ["torchvision", pytest.param("dali", marks=needs_dali),
-                                     pytest.param("ffcv", marks=needs_ffcv)])
+@pytest.mark.parametrize(
+    "backend",
+    ["torchvision", pytest.param("dali", marks=needs_dali), pytest.param("ffcv", marks=needs_ffcv)],
+)
 def test_non_rgb_images_become_rgb(backend, mode_folder, tmp_path):
     root, rgb = mode_folder
     source = root
@@ -106,17 +130,27 @@ def test_non_rgb_images_become_rgb(backend, mode_folder, tmp_path):
 
         source = tmp_path / "modes.beton"
         convert(root, source, workers=1)
-    loader = make_loader(source, backend=backend, batch_size=8, image_size=16, train=False,
-                         num_workers=0 if backend == "torchvision" else 1)
-    (images, labels), = list(loader)
+    loader = make_loader(
+        source,
+        backend=backend,
+        batch_size=8,
+        image_size=16,
+        train=False,
+        num_workers=0 if backend == "torchvision" else 1,
+    )
+    ((images, labels),) = list(loader)
     assert images.shape == (4, 3, 16, 16)
     # Reference: PIL's conversion of the same files, resized by torchvision. Grey stays grey;
     # CMYK, palette and RGBA (alpha dropped) keep the blue dominant channel. Palette images
     # have sharp colour steps that the backends' resize filters round differently (<= 10).
-    reference = torch.cat([b[0] for b in make_loader(root, batch_size=8, image_size=16, train=False,
-                                                     num_workers=0)])
+    reference = torch.cat(
+        [b[0] for b in make_loader(root, batch_size=8, image_size=16, train=False, num_workers=0)]
+    )
     assert (images.int() - reference.int()).abs().max() <= 10
-    assert torch.equal(images[0, 0], images[0, 1]) or (images[0, 0].int() - images[0, 1].int()).abs().max() <= 1
+    assert (
+        torch.equal(images[0, 0], images[0, 1])
+        or (images[0, 0].int() - images[0, 1].int()).abs().max() <= 1
+    )
     assert (dominant_channel(images[1:]) == 2).all()
 
 
@@ -155,8 +189,22 @@ def test_missing_libraries_name_the_extra(monkeypatch, tmp_path):
 def test_convert_command_caps_resolution_and_reencodes(tmp_path):
     write_folder(tmp_path / "images", per_class=2, sizes=((90, 120),))
     out = tmp_path / "small.beton"
-    code = cli_main(["-q", "convert", str(tmp_path / "images"), str(out), "--mode", "jpeg",
-                     "--max-resolution", "60", "--jpeg-quality", "80", "--workers", "1"])
+    code = cli_main(
+        [
+            "-q",
+            "convert",
+            str(tmp_path / "images"),
+            str(out),
+            "--mode",
+            "jpeg",
+            "--max-resolution",
+            "60",
+            "--jpeg-quality",
+            "80",
+            "--workers",
+            "1",
+        ]
+    )
     assert code == 0
     meta = json.loads((tmp_path / "small.beton.json").read_text())
     assert meta["mode"] == "jpeg" and meta["max_resolution"] == 60 and meta["count"] == 6
@@ -165,7 +213,12 @@ def test_convert_command_caps_resolution_and_reencodes(tmp_path):
     fields = Reader(str(out)).metadata["f0"]
     assert fields["width"].max() == 60 and fields["height"].max() == 45  # 120x90 -> 60x45
     assert (fields["mode"] == 0).all()  # FFCV's code for JPEG
-    images, labels = next(iter(make_loader(out, backend="ffcv", batch_size=6, image_size=16, train=False,
-                                           num_workers=1)))
+    images, labels = next(
+        iter(
+            make_loader(
+                out, backend="ffcv", batch_size=6, image_size=16, train=False, num_workers=1
+            )
+        )
+    )
     np.testing.assert_array_equal(dominant_channel(images), labels.numpy())
     assert cli_main(["-q", "convert", str(tmp_path / "nowhere"), str(out)]) == 2

@@ -21,9 +21,13 @@ except ImportError:
     HAVE_FFCV = False
 
 SIZE = 32
-BACKENDS = ["torchvision",
-            pytest.param("dali", marks=pytest.mark.skipif(not HAVE_DALI, reason="nvidia-dali not installed")),
-            pytest.param("ffcv", marks=pytest.mark.skipif(not HAVE_FFCV, reason="ffcv not installed"))]
+BACKENDS = [
+    "torchvision",
+    pytest.param(
+        "dali", marks=pytest.mark.skipif(not HAVE_DALI, reason="nvidia-dali not installed")
+    ),
+    pytest.param("ffcv", marks=pytest.mark.skipif(not HAVE_FFCV, reason="ffcv not installed")),
+]
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +50,22 @@ def beton(folder, tmp_path_factory):
 
 def loader_for(backend, folder, beton_path, **options):
     source = beton_path if backend == "ffcv" else folder
-    options = {"batch_size": 5, "image_size": SIZE, "num_workers": 0 if backend == "torchvision" else 2, **options}
+    options = {
+        "batch_size": 5,
+        "image_size": SIZE,
+        "num_workers": 0 if backend == "torchvision" else 2,
+        **options,
+    }
     return make_loader(source, backend=backend, **options)
 
 
 def collect(loader):
     batches = list(loader)
-    return torch.cat([b[0] for b in batches]), torch.cat([b[1] for b in batches]), [len(b[1]) for b in batches]
+    return (
+        torch.cat([b[0] for b in batches]),
+        torch.cat([b[1] for b in batches]),
+        [len(b[1]) for b in batches],
+    )
 
 
 @pytest.mark.parametrize("augment", list(AUGMENTATIONS))
@@ -65,7 +78,9 @@ def test_backend_configuration(backend, augment, folder, request):
     assert len(loader) == 3 and sizes == [5, 5, 2] and loader.num_samples == 12
     assert images.shape == (12, 3, SIZE, SIZE) and images.dtype == torch.uint8
     assert labels.dtype == torch.int64 and sorted(labels.tolist()) == [0] * 4 + [1] * 4 + [2] * 4
-    np.testing.assert_array_equal(dominant_channel(images), labels.numpy())  # labels match the files
+    np.testing.assert_array_equal(
+        dominant_channel(images), labels.numpy()
+    )  # labels match the files
     assert images.float().std() > 5  # textured content, not a constant fill
 
     if backend == "torchvision":
@@ -75,11 +90,15 @@ def test_backend_configuration(backend, augment, folder, request):
     # DALI's linear, OpenCV's INTER_AREA in FFCV) by rounding, <= 2 levels in the interior.
     # Translated boxes meet the zero fill inside the image, where the filters differ most
     # (a sharp 0-to-220 step, seen 14 levels apart): there the bound is a tenth of that step.
-    reference, reference_labels, _ = collect(loader_for("torchvision", folder, None, augment=augment, seed=3))
+    reference, reference_labels, _ = collect(
+        loader_for("torchvision", folder, None, augment=augment, seed=3)
+    )
     np.testing.assert_array_equal(labels.numpy(), reference_labels.numpy())
     difference = (images.int() - reference.int()).abs().float()
     assert difference.mean() < 0.5
-    assert torch.quantile(difference.flatten(), 0.999) <= (22 if AUGMENTATIONS[augment].translate else 2)
+    assert torch.quantile(difference.flatten(), 0.999) <= (
+        22 if AUGMENTATIONS[augment].translate else 2
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -100,7 +119,9 @@ def test_validation_shards_are_disjoint_and_complete(backend, folder, request):
     beton_path = request.getfixturevalue("beton") if backend == "ffcv" else None
     whole, whole_labels, _ = collect(loader_for(backend, folder, beton_path, train=False))
     np.testing.assert_array_equal(whole_labels.numpy(), np.repeat([0, 1, 2], 4))  # folder order
-    shards = [loader_for(backend, folder, beton_path, train=False, rank=r, world_size=2) for r in range(2)]
+    shards = [
+        loader_for(backend, folder, beton_path, train=False, rank=r, world_size=2) for r in range(2)
+    ]
     parts = [collect(s) for s in shards]
     assert [s.num_samples for s in shards] == [6, 6]
     joined = torch.cat([p[0] for p in parts])
@@ -114,7 +135,9 @@ def test_validation_shards_are_disjoint_and_complete(backend, folder, request):
 def test_normalised_output(backend, folder, request):
     beton_path = request.getfixturevalue("beton") if backend == "ffcv" else None
     raw, labels, _ = collect(loader_for(backend, folder, beton_path, augment="C", seed=2))
-    normalised, labels_n, _ = collect(loader_for(backend, folder, beton_path, augment="C", seed=2, normalize=True))
+    normalised, labels_n, _ = collect(
+        loader_for(backend, folder, beton_path, augment="C", seed=2, normalize=True)
+    )
     assert normalised.dtype == torch.float32 and torch.equal(labels, labels_n)
     mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1) * 255
     std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1) * 255
@@ -135,6 +158,10 @@ def test_drop_last_and_bad_arguments(folder):
 
 def test_torchvision_worker_processes_match_in_process(folder):
     """The torchvision DataLoader with worker processes gives the same batches as in-process."""
-    inline = collect(make_loader(folder, augment="HC", batch_size=4, image_size=SIZE, num_workers=0))
-    workers = collect(make_loader(folder, augment="HC", batch_size=4, image_size=SIZE, num_workers=2))
+    inline = collect(
+        make_loader(folder, augment="HC", batch_size=4, image_size=SIZE, num_workers=0)
+    )
+    workers = collect(
+        make_loader(folder, augment="HC", batch_size=4, image_size=SIZE, num_workers=2)
+    )
     assert torch.equal(inline[0], workers[0]) and torch.equal(inline[1], workers[1])

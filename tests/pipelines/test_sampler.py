@@ -62,7 +62,9 @@ def test_crop_area_of_c_is_uniform_and_aspect_log_uniform():
 def test_scale_laws_follow_their_distributions():
     low, rate = 0.08, AUGMENTATIONS["C-exp"].exponential_rate
     areas, _ = first_attempt("C-exp")
-    exp_cdf = lambda x: (np.exp(rate * x) - np.exp(rate * low)) / (np.exp(rate) - np.exp(rate * low))
+    exp_cdf = lambda x: (
+        (np.exp(rate * x) - np.exp(rate * low)) / (np.exp(rate) - np.exp(rate * low))
+    )
     assert ks_statistic(areas, exp_cdf) < KS_ONE
     assert ks_statistic(areas, lambda x: (x - low) / (1 - low)) > KS_ONE  # not uniform
 
@@ -82,7 +84,9 @@ def test_c_boxes_match_torchvision_random_resized_crop():
     ours = sample_boxes(get_augmentation("C"), 0.875, 0, 0, np.arange(n), [height] * n, [width] * n)
     torch.manual_seed(0)
     image = torch.empty(3, height, width)
-    reference = np.array([RandomResizedCrop.get_params(image, [0.08, 1.0], [3 / 4, 4 / 3]) for _ in range(n)])
+    reference = np.array(
+        [RandomResizedCrop.get_params(image, [0.08, 1.0], [3 / 4, 4 / 3]) for _ in range(n)]
+    )
     ours_area = ours[:, 2] * ours[:, 3] / (height * width)
     reference_area = reference[:, 2] * reference[:, 3] / (height * width)
     assert two_sample_ks(ours_area, reference_area) < 1.95 * math.sqrt(2 / n)
@@ -94,30 +98,44 @@ def test_c_boxes_match_torchvision_random_resized_crop():
 def test_translation_flip_and_centring_laws():
     height, width, n = 1000, 800, DRAWS
     side = round(800 * 0.875)
-    boxes = sample_boxes(get_augmentation("T"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n)
+    boxes = sample_boxes(
+        get_augmentation("T"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n
+    )
     assert (boxes[:, 2] == side).all() and (boxes[:, 3] == side).all()
     shift_y = ((height - side) // 2 - boxes[:, 0]) / height
     assert np.abs(shift_y).max() <= 0.3 + 1 / height
     assert ks_statistic(shift_y, lambda x: (x + 0.3) / 0.6) < KS_ONE + 1 / (0.6 * height)
     assert (boxes[:, 4] == 0).all()
 
-    boxes = sample_boxes(get_augmentation("HC"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n)
+    boxes = sample_boxes(
+        get_augmentation("HC"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n
+    )
     assert abs(boxes[:, 4].mean() - 0.5) < 4 * 0.5 / math.sqrt(n)  # binomial, 4 sigma
 
-    boxes = sample_boxes(get_augmentation("CC"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n)
+    boxes = sample_boxes(
+        get_augmentation("CC"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n
+    )
     np.testing.assert_array_equal(boxes[:, 0], (height - boxes[:, 2]) // 2)
     assert len(np.unique(boxes[:, 2])) > 100  # random size, fixed centre
 
-    boxes = sample_boxes(get_augmentation("TSnoAR"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n)
+    boxes = sample_boxes(
+        get_augmentation("TSnoAR"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n
+    )
     np.testing.assert_array_equal(boxes[:, 2], boxes[:, 3])
 
-    boxes = sample_boxes(get_augmentation("R"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n)
+    boxes = sample_boxes(
+        get_augmentation("R"), 0.875, 1, 0, np.arange(n), [height] * n, [width] * n
+    )
     assert (boxes[:, 2] == side).all()
-    assert ks_statistic(boxes[:, 0] / (height - side + 1), lambda x: x) < KS_ONE + 1 / (height - side)
+    assert ks_statistic(boxes[:, 0] / (height - side + 1), lambda x: x) < KS_ONE + 1 / (
+        height - side
+    )
 
 
 def test_validation_boxes_are_centred_and_fixed():
-    boxes = sample_boxes(get_augmentation("HC"), 224 / 256, 5, 3, [0, 1], [375, 500], [500, 375], train=False)
+    boxes = sample_boxes(
+        get_augmentation("HC"), 224 / 256, 5, 3, [0, 1], [375, 500], [500, 375], train=False
+    )
     # side round(375 * 0.875) = 328, offsets floor((375 - 328) / 2) = 23 and (500 - 328) / 2 = 86.
     np.testing.assert_array_equal(boxes, [[23, 86, 328, 328, 0], [86, 23, 328, 328, 0]])
 
@@ -128,7 +146,9 @@ def test_shards_are_disjoint_and_complete(world_size):
     shards = [epoch_order(n, 0, 5, True, rank, world_size) for rank in range(world_size)]
     joined = np.concatenate(shards)
     assert len(joined) == n and set(joined.tolist()) == set(range(n))
-    equal = [epoch_order(n, 0, 5, True, rank, world_size, drop_last=True) for rank in range(world_size)]
+    equal = [
+        epoch_order(n, 0, 5, True, rank, world_size, drop_last=True) for rank in range(world_size)
+    ]
     assert len({len(s) for s in equal}) == 1
     assert len(set(np.concatenate(equal).tolist())) == sum(len(s) for s in equal)
 

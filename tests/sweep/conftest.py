@@ -21,11 +21,15 @@ def image_folder(tmp_path):
         folder = root / name
         folder.mkdir(parents=True)
         for i in range(4):
-            Image.fromarray(_photo(rng, tint=(60 * k, 0, 0))).save(folder / f"{name}_{i}.jpg", quality=92)
+            Image.fromarray(_photo(rng, tint=(60 * k, 0, 0))).save(
+                folder / f"{name}_{i}.jpg", quality=92
+            )
     Image.fromarray(_photo(rng)[..., 0]).save(root / "ant" / "grey.png")
     Image.fromarray(_photo(rng)).convert("P").save(root / "bee" / "palette.png")
     Image.fromarray(_photo(rng)).convert("CMYK").save(root / "cat" / "cmyk.jpg")
-    Image.fromarray(np.dstack([_photo(rng), np.full((40, 48), 128, np.uint8)])).save(root / "cat" / "alpha.png")
+    Image.fromarray(np.dstack([_photo(rng), np.full((40, 48), 128, np.uint8)])).save(
+        root / "cat" / "alpha.png"
+    )
     return root
 
 

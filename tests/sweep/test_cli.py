@@ -15,9 +15,25 @@ def test_transforms_lists_registry_with_units_and_grids(capsys):
 
 def test_sweep_then_report(tmp_path, image_folder, capsys):
     run = tmp_path / "run"
-    code = main(["sweep", "--data", str(image_folder), "--model", "untrained=test_byobnet",
-                 "--model", "other=test_byobnet@" + str(_checkpoint(tmp_path)), "--transforms", "rotate,solarize",
-                 "--samples", "6", "--image-size", "32", "--out", str(run)])
+    code = main(
+        [
+            "sweep",
+            "--data",
+            str(image_folder),
+            "--model",
+            "untrained=test_byobnet",
+            "--model",
+            "other=test_byobnet@" + str(_checkpoint(tmp_path)),
+            "--transforms",
+            "rotate,solarize",
+            "--samples",
+            "6",
+            "--image-size",
+            "32",
+            "--out",
+            str(run),
+        ]
+    )
     assert code == 0
     captured = capsys.readouterr()
     assert "fastinv report" in captured.out and "embedding" in captured.err  # the tqdm bar
@@ -49,7 +65,14 @@ def _checkpoint(tmp_path):
 )
 def test_errors_are_one_clear_line(tmp_path, image_folder, capsys, argv, message):
     if argv[0] == "sweep":
-        argv = argv + ["--data", str(image_folder), "--out", str(tmp_path / "run"), "--image-size", "32"]
+        argv = argv + [
+            "--data",
+            str(image_folder),
+            "--out",
+            str(tmp_path / "run"),
+            "--image-size",
+            "32",
+        ]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err

@@ -32,7 +32,9 @@ def test_tables_cover_every_cell_with_scores_and_partners(tmp_path, image_folder
     baseline = identity["baseline_cos"]
     np.testing.assert_allclose(identity["invariance_cos"], baseline / (baseline + 1e-8), atol=1e-12)
     summary = pd.read_parquet(root / "summary.parquet")
-    assert len(summary) == 20 and {"median_cos", "q25_cos", "q75_cos", "p5_cos", "p95_cos"} <= set(summary)
+    assert len(summary) == 20 and {"median_cos", "q25_cos", "q75_cos", "p5_cos", "p95_cos"} <= set(
+        summary
+    )
     assert (root / "config.yaml").exists() and (root / "provenance.json").exists()
     assert (root / "summary.csv").exists() and (root / "samples.parquet").exists()
 
@@ -51,13 +53,24 @@ class Pointwise(nn.Module):
 def test_exactly_invariant_model_scores_one_through_the_engine(tmp_path, image_folder):
     # Rotations by multiples of 90 degrees permute the pixels of a square image exactly.
     torch.manual_seed(0)
-    root = run_sweep(config(tmp_path, image_folder, models=["pointwise"], transforms="rotate",
-                            magnitudes=[0, 90, 180, -90]), custom_models={"pointwise": Pointwise()})
+    root = run_sweep(
+        config(
+            tmp_path,
+            image_folder,
+            models=["pointwise"],
+            transforms="rotate",
+            magnitudes=[0, 90, 180, -90],
+        ),
+        custom_models={"pointwise": Pointwise()},
+    )
     scores = pd.read_parquet(root / "scores.parquet")
     assert np.all(scores["distance_cos"] < 1e-10)
     # Score 1 up to the formula's regulariser: exactly b / (b + 1e-8) for an unmoved embedding.
-    np.testing.assert_allclose(scores["invariance_cos"],
-                               scores["baseline_cos"] / (scores["baseline_cos"] + 1e-8), atol=1e-9)
+    np.testing.assert_allclose(
+        scores["invariance_cos"],
+        scores["baseline_cos"] / (scores["baseline_cos"] + 1e-8),
+        atol=1e-9,
+    )
 
 
 def test_killed_sweep_resumes_to_the_same_tables(tmp_path, image_folder):
@@ -83,7 +96,9 @@ def test_killed_sweep_resumes_to_the_same_tables(tmp_path, image_folder):
     root = run_sweep(resumed_config)
     assert cells[0].stat().st_mtime_ns == first_cell_mtime  # skipped, not recomputed
     for table in ("scores.parquet", "summary.parquet"):
-        pd.testing.assert_frame_equal(pd.read_parquet(root / table), pd.read_parquet(reference / table))
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(root / table), pd.read_parquet(reference / table)
+        )
 
 
 def test_rerunning_a_finished_sweep_changes_nothing(tmp_path, image_folder):
@@ -106,7 +121,9 @@ def test_another_configuration_is_refused(tmp_path, image_folder):
 
 
 def test_saved_embeddings_recompute_the_scores(tmp_path, image_folder):
-    root = run_sweep(config(tmp_path, image_folder, transforms="scale_zoom_in", save_embeddings=True))
+    root = run_sweep(
+        config(tmp_path, image_folder, transforms="scale_zoom_in", save_embeddings=True)
+    )
     original = np.load(root / "embeddings" / "test_byobnet" / "original.npy")
     transformed = np.load(root / "embeddings" / "test_byobnet" / "scale_zoom_in.npy")
     assert transformed.shape == (12, 10, original.shape[1])
@@ -114,7 +131,9 @@ def test_saved_embeddings_recompute_the_scores(tmp_path, image_folder):
     ids = pd.read_parquet(root / "samples.parquet")["sample_id"].tolist()
     rows = scores[scores["magnitude_index"] == 6]
     partner = rows["partner_id"].map({s: i for i, s in enumerate(ids)}).to_numpy()
-    again = relative_invariance(torch.from_numpy(original), torch.from_numpy(transformed[:, 6]), partner)
+    again = relative_invariance(
+        torch.from_numpy(original), torch.from_numpy(transformed[:, 6]), partner
+    )
     np.testing.assert_allclose(rows["invariance_cos"], again["invariance_cos"], rtol=1e-12)
 
 
@@ -125,7 +144,11 @@ def test_corrupt_images_are_skipped_and_named_or_refused(tmp_path, corrupt_folde
     samples = pd.read_parquet(root / "samples.parquet")
     assert len(samples) == 16 and "bee/broken.jpg" not in set(samples["sample_id"])
     with pytest.raises(ValueError, match="unreadable image .*broken.jpg.*drop --strict"):
-        run_sweep(config(tmp_path, corrupt_folder, "strict", transforms="rotate", samples=100, strict=True))
+        run_sweep(
+            config(
+                tmp_path, corrupt_folder, "strict", transforms="rotate", samples=100, strict=True
+            )
+        )
 
 
 def test_flat_folder_has_unknown_labels(tmp_path, image_folder):
@@ -143,7 +166,10 @@ def test_flat_folder_has_unknown_labels(tmp_path, image_folder):
         ({"models": ["resnet_eighteen"]}, "unknown model 'resnet_eighteen'"),
         ({"transforms": "spin"}, "unknown transform or preset 'spin'.*presets: paper"),
         ({"transforms": "rotate", "magnitudes": [0, 500]}, "magnitude 500 out of range"),
-        ({"transforms": "rotate,shearX", "magnitudes": [0, 5]}, "explicit magnitudes need a single transform"),
+        (
+            {"transforms": "rotate,shearX", "magnitudes": [0, 5]},
+            "explicit magnitudes need a single transform",
+        ),
         ({"data": "/nonexistent/folder"}, "does not exist"),
         ({"samples": 1}, "at least 2"),
         ({"models": ["a=test_byobnet", "a=resnet18"]}, "labels must be unique"),
@@ -152,7 +178,12 @@ def test_flat_folder_has_unknown_labels(tmp_path, image_folder):
 )
 def test_bad_input_gets_a_clear_message(tmp_path, image_folder, overrides, message):
     with pytest.raises((ValueError, FileNotFoundError, RuntimeError), match=message):
-        settings = {**TINY, "data": str(image_folder), "out": str(tmp_path / "run"), "transforms": "rotate"}
+        settings = {
+            **TINY,
+            "data": str(image_folder),
+            "out": str(tmp_path / "run"),
+            "transforms": "rotate",
+        }
         run_sweep(SweepConfig(**{**settings, **overrides}))
 
 
@@ -163,9 +194,27 @@ def test_empty_folder_and_unfitting_checkpoint(tmp_path, image_folder):
     import timm
 
     checkpoint = tmp_path / "ten_classes.pth"
-    torch.save({"arch": "test_byobnet", "num_classes": 10,
-                "state_dict": timm.create_model("test_byobnet", num_classes=10).state_dict()}, checkpoint)
-    root = run_sweep(config(tmp_path, image_folder, "ckpt", models=[f"trained={checkpoint}"], transforms="rotate"))
+    torch.save(
+        {
+            "arch": "test_byobnet",
+            "num_classes": 10,
+            "state_dict": timm.create_model("test_byobnet", num_classes=10).state_dict(),
+        },
+        checkpoint,
+    )
+    root = run_sweep(
+        config(
+            tmp_path, image_folder, "ckpt", models=[f"trained={checkpoint}"], transforms="rotate"
+        )
+    )
     assert set(pd.read_parquet(root / "scores.parquet")["model"]) == {"trained"}
     with pytest.raises(ValueError, match="does not fit architecture 'resnet18'"):
-        run_sweep(config(tmp_path, image_folder, "bad", models=[f"resnet18@{checkpoint}"], transforms="rotate"))
+        run_sweep(
+            config(
+                tmp_path,
+                image_folder,
+                "bad",
+                models=[f"resnet18@{checkpoint}"],
+                transforms="rotate",
+            )
+        )

@@ -9,13 +9,43 @@ from fastinv.datasets import DatasetConfig, generate
 
 
 def test_torchrun_two_processes_gloo(tmp_path):
-    data = generate(tmp_path / "data", DatasetConfig(image_size=32, train_per_class=32, val_per_class=8,
-                                                     num_classes=4, seed=2))
+    data = generate(
+        tmp_path / "data",
+        DatasetConfig(image_size=32, train_per_class=32, val_per_class=8, num_classes=4, seed=2),
+    )
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "fastinv.cli", "-q", "train", "--data", str(data), "--out", str(out), "--arch", "resnet10t",
-               "--model-kwargs", '{"channels": [16, 32, 64, 128]}', "--image-size", "32", "--epochs", "3",
-               "--batch-size", "16", "--optimizer", "adamw", "--lr", "0.01", "--workers", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "fastinv.cli",
+        "-q",
+        "train",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--arch",
+        "resnet10t",
+        "--model-kwargs",
+        '{"channels": [16, 32, 64, 128]}',
+        "--image-size",
+        "32",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "16",
+        "--optimizer",
+        "adamw",
+        "--lr",
+        "0.01",
+        "--workers",
+        "0",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -16,7 +16,9 @@ def test_cosine_and_warmup():
     assert lr_factor(config, 2.5) == pytest.approx(0.5 * (1 + math.cos(math.pi / 4)))
     assert lr_factor(config, 10.0) == pytest.approx(0.0, abs=1e-12)
     warm = TrainConfig(epochs=10, schedule="cosine", warmup_epochs=2)
-    assert lr_factor(warm, 0.0) == pytest.approx(0.1) and lr_factor(warm, 1.0) == pytest.approx(0.55)
+    assert lr_factor(warm, 0.0) == pytest.approx(0.1) and lr_factor(warm, 1.0) == pytest.approx(
+        0.55
+    )
     assert lr_factor(warm, 2.0) == pytest.approx(1.0) and lr_factor(warm, 6.0) == pytest.approx(0.5)
 
 
@@ -24,13 +26,18 @@ def test_step_schedule_as_in_the_study():
     # The reference recipe: x0.1 every 30 epochs.
     config = TrainConfig(epochs=90, schedule="step", step_epochs=30, gamma=0.1)
     assert [lr_factor(config, e) for e in (0, 29.9, 30, 59.9, 60, 89)] == pytest.approx(
-        [1, 1, 0.1, 0.1, 0.01, 0.01])
+        [1, 1, 0.1, 0.1, 0.01, 0.01]
+    )
     assert lr_factor(TrainConfig(schedule="constant"), 3.3) == 1.0
 
 
 def test_optimizers_exclude_norms_and_biases_from_decay():
-    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Linear(4, 2))
-    sgd = build_optimizer(TrainConfig(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4), model)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Linear(4, 2)
+    )
+    sgd = build_optimizer(
+        TrainConfig(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4), model
+    )
     assert isinstance(sgd, torch.optim.SGD) and sgd.defaults["momentum"] == 0.9
     decay, no_decay = sgd.param_groups
     assert decay["weight_decay"] == 1e-4 and no_decay["weight_decay"] == 0.0

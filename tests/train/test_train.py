@@ -15,14 +15,27 @@ EPOCHS = 6
 @pytest.fixture(scope="module")
 def tiny_data(tmp_path_factory):
     # 4 classes (disc, square, arrow, cross) x 48 images at 32 px: chance is 0.25.
-    config = DatasetConfig(image_size=32, train_per_class=48, val_per_class=16, num_classes=4, seed=1)
+    config = DatasetConfig(
+        image_size=32, train_per_class=48, val_per_class=16, num_classes=4, seed=1
+    )
     return generate(tmp_path_factory.mktemp("data") / "tiny", config)
 
 
 def tiny_config(data, out, **overrides) -> TrainConfig:
-    options = dict(data=str(data), out=str(out), arch="resnet10t", model_kwargs={"channels": [16, 32, 64, 128]},
-                   image_size=32, epochs=EPOCHS, batch_size=32, optimizer="adamw", lr=0.01, weight_decay=0.01,
-                   workers=0, augment="None")
+    options = dict(
+        data=str(data),
+        out=str(out),
+        arch="resnet10t",
+        model_kwargs={"channels": [16, 32, 64, 128]},
+        image_size=32,
+        epochs=EPOCHS,
+        batch_size=32,
+        optimizer="adamw",
+        lr=0.01,
+        weight_decay=0.01,
+        workers=0,
+        augment="None",
+    )
     return TrainConfig(**{**options, **overrides})
 
 
@@ -44,12 +57,15 @@ def test_training_beats_chance(reference_run):
 
     # The checkpoint is the contract the sweep reads: timm name, classes, clean state dict.
     state = load(out / "checkpoint.pt")
-    assert state["arch"] == "resnet10t" and state["num_classes"] == 4 and state["epoch"] == EPOCHS - 1
+    assert (
+        state["arch"] == "resnet10t" and state["num_classes"] == 4 and state["epoch"] == EPOCHS - 1
+    )
     assert not any(k.startswith(("module.", "_orig_mod.")) for k in state["state_dict"])
     import timm
 
-    model = timm.create_model(state["arch"], num_classes=state["num_classes"], pretrained=False,
-                              **state["model_kwargs"])
+    model = timm.create_model(
+        state["arch"], num_classes=state["num_classes"], pretrained=False, **state["model_kwargs"]
+    )
     model.load_state_dict(state["state_dict"])
 
 
@@ -75,7 +91,9 @@ def test_resume_after_interruption_is_exact(tiny_data, reference_run, tmp_path):
         assert torch.equal(tensor, resumed["state_dict"][name]), name
     timing = ("epoch_seconds", "images_per_second")
     strip = [{k: v for k, v in row.items() if k not in timing} for row in reference["metrics"]]
-    assert [{k: v for k, v in row.items() if k not in timing} for row in resumed["metrics"]] == strip
+    assert [
+        {k: v for k, v in row.items() if k not in timing} for row in resumed["metrics"]
+    ] == strip
 
 
 def test_resume_refuses_changed_options(tiny_data, reference_run):

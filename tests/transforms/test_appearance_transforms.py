@@ -9,7 +9,9 @@ from fastinv.transforms import get_transform, resolve_transforms
 
 @pytest.fixture
 def pixels():
-    return torch.randint(0, 256, (3, 3, 12, 10), dtype=torch.uint8, generator=torch.Generator().manual_seed(3))
+    return torch.randint(
+        0, 256, (3, 3, 12, 10), dtype=torch.uint8, generator=torch.Generator().manual_seed(3)
+    )
 
 
 def reference(name: str, image: torch.Tensor, magnitude: float) -> torch.Tensor:
@@ -31,7 +33,9 @@ def test_matches_torchvision(pixels, transform):
     out = transform.apply(pixels, grid).view(3, len(grid), 3, 12, 10)
     for j, magnitude in enumerate(grid):
         # float32 arithmetic in a different order from torchvision: at most a few ulps.
-        torch.testing.assert_close(out[:, j], reference(transform.name, pixels, magnitude), atol=1e-6, rtol=0)
+        torch.testing.assert_close(
+            out[:, j], reference(transform.name, pixels, magnitude), atol=1e-6, rtol=0
+        )
 
 
 def test_per_sample_magnitudes(pixels):
@@ -47,8 +51,11 @@ def test_per_sample_magnitudes(pixels):
 
 def test_normalisation_and_dtype_are_fused(pixels):
     mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-    out = get_transform("increase_contrast").apply(pixels, [1.5], mean=mean, std=std,
-                                                    out_dtype=torch.bfloat16, channels_last=True)
+    out = get_transform("increase_contrast").apply(
+        pixels, [1.5], mean=mean, std=std, out_dtype=torch.bfloat16, channels_last=True
+    )
     expected = F.normalize(F.adjust_contrast(pixels.float() / 255, 1.5), mean, std)
     assert out.dtype == torch.bfloat16 and out.is_contiguous(memory_format=torch.channels_last)
-    torch.testing.assert_close(out.float(), expected, atol=2e-2, rtol=1e-2)  # bf16 keeps 8 bits of mantissa
+    torch.testing.assert_close(
+        out.float(), expected, atol=2e-2, rtol=1e-2
+    )  # bf16 keeps 8 bits of mantissa

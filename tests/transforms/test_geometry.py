@@ -8,7 +8,13 @@ import pytest
 import torch
 from torchvision.transforms.v2 import functional as F
 
-from fastinv.transforms import affine_theta, compose, crop_resize_theta, get_transform, resolve_transforms
+from fastinv.transforms import (
+    affine_theta,
+    compose,
+    crop_resize_theta,
+    get_transform,
+    resolve_transforms,
+)
 
 
 def numpy_bilinear(image: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -38,9 +44,14 @@ def test_matches_torchvision_affine_and_numpy(images, transform):
     for j, magnitude in enumerate(grid):
         kwargs = {"angle": 0.0, "translate": (0.0, 0.0), "scale": 1.0, "shear": (0.0, 0.0)}
         kwargs.update(transform.to_affine(magnitude, (14, 18)))
-        expected = F.affine(images.double(), angle=kwargs["angle"], translate=list(kwargs["translate"]),
-                            scale=kwargs["scale"], shear=list(kwargs["shear"]),
-                            interpolation=F.InterpolationMode.BILINEAR)
+        expected = F.affine(
+            images.double(),
+            angle=kwargs["angle"],
+            translate=list(kwargs["translate"]),
+            scale=kwargs["scale"],
+            shear=list(kwargs["shear"]),
+            interpolation=F.InterpolationMode.BILINEAR,
+        )
         # The CPU path samples at float32 coordinates (grid_sample): a position error of ~1e-6 px
         # times an intensity gradient of at most 1 per px, plus float32 rounding of the values.
         torch.testing.assert_close(out[:, j].double(), expected, atol=1e-5, rtol=0)
@@ -52,7 +63,9 @@ def test_matches_torchvision_affine_and_numpy(images, transform):
 def test_identity_is_bit_exact_for_uint8_and_float(images):
     pixels = (images * 255).round().to(torch.uint8)
     for transform in resolve_transforms("geometric"):
-        assert torch.equal(transform.apply(pixels, [transform.identity], out_dtype=torch.uint8), pixels)
+        assert torch.equal(
+            transform.apply(pixels, [transform.identity], out_dtype=torch.uint8), pixels
+        )
         assert torch.equal(transform.apply(images, [transform.identity]), images)
 
 
@@ -73,14 +86,18 @@ def test_compose_equals_sequential_sampling():
 
 
 def test_crop_resize_theta_matches_torchvision_resized_crop():
-    image = torch.rand(1, 3, 30, 40, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    image = torch.rand(
+        1, 3, 30, 40, dtype=torch.float64, generator=torch.Generator().manual_seed(2)
+    )
     theta = torch.from_numpy(crop_resize_theta((5, 3, 24, 18), (12, 16)))
     ours = get_transform("rotate").apply(image, [0.0])  # identity sanity on the same image
     assert torch.equal(ours.double(), image.float().double())
     from fastinv.kernels import warp_affine
 
     out = warp_affine(image, theta[None], (12, 16), padding="border")
-    expected = F.resized_crop(image, top=3, left=5, height=18, width=24, size=[12, 16], antialias=False)
+    expected = F.resized_crop(
+        image, top=3, left=5, height=18, width=24, size=[12, 16], antialias=False
+    )
     torch.testing.assert_close(out.double(), expected, atol=2e-6, rtol=0)
 
 

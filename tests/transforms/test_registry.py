@@ -49,7 +49,9 @@ def test_dense_grid_spans_identity_to_extreme():
 
 def test_explicit_values_are_validated():
     np.testing.assert_array_equal(get_transform("rotate").grid([0, 10, 20]), [0, 10, 20])
-    with pytest.raises(ValueError, match=r"magnitude 400 out of range \[-360, 360\] \(degrees\) for 'rotate'"):
+    with pytest.raises(
+        ValueError, match=r"magnitude 400 out of range \[-360, 360\] \(degrees\) for 'rotate'"
+    ):
         get_transform("rotate").grid([0, 400])
     with pytest.raises(ValueError, match="whole number"):
         get_transform("posterize").grid([8, 3.5])
@@ -58,7 +60,9 @@ def test_explicit_values_are_validated():
 
 
 def test_unknown_names_list_the_valid_ones():
-    with pytest.raises(ValueError, match="unknown transform or preset 'rotation'.*presets: paper.*rotate"):
+    with pytest.raises(
+        ValueError, match="unknown transform or preset 'rotation'.*presets: paper.*rotate"
+    ):
         resolve_transforms("rotation")
     with pytest.raises(ValueError, match="unknown transform 'zoom'; valid: translateX"):
         get_transform("zoom")
@@ -70,6 +74,8 @@ def test_presets_and_lists_resolve_without_duplicates():
 
 
 def test_identity_flags():
-    assert get_transform("rotate").is_identity(0.0) and not get_transform("rotate").is_identity(90.0)
+    assert get_transform("rotate").is_identity(0.0) and not get_transform("rotate").is_identity(
+        90.0
+    )
     # torchvision's solarize inverts pixels >= threshold, so threshold 1 still inverts pure white.
     assert not get_transform("solarize").is_identity(1.0)
