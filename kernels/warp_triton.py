@@ -139,92 +139,26 @@ def warp_affine_kernel(
         ix = round_half_even(x).to(tl.int32)
         iy = round_half_even(y).to(tl.int32)
 
+    # The four bilinear taps read best one per line: keep the formatter out.
+    # fmt: off
     for c in tl.static_range(C):
         fill_value = tl.load(fill + c) if PADDING == 1 else 0.0
         base = in_base + c * in_stride_c
         if BILINEAR:
-            value = w00 * _tap(
-                src,
-                base,
-                ix,
-                iy,
-                W,
-                H,
-                in_stride_h,
-                in_stride_w,
-                fill_value,
-                mask,
-                PADDING,
-                IN_UINT8,
-            )
-            value += w01 * _tap(
-                src,
-                base,
-                ix,
-                iy + 1,
-                W,
-                H,
-                in_stride_h,
-                in_stride_w,
-                fill_value,
-                mask,
-                PADDING,
-                IN_UINT8,
-            )
-            value += w10 * _tap(
-                src,
-                base,
-                ix + 1,
-                iy,
-                W,
-                H,
-                in_stride_h,
-                in_stride_w,
-                fill_value,
-                mask,
-                PADDING,
-                IN_UINT8,
-            )
-            value += w11 * _tap(
-                src,
-                base,
-                ix + 1,
-                iy + 1,
-                W,
-                H,
-                in_stride_h,
-                in_stride_w,
-                fill_value,
-                mask,
-                PADDING,
-                IN_UINT8,
-            )
+            value = w00 * _tap(src, base, ix, iy, W, H, in_stride_h, in_stride_w, fill_value, mask,
+                               PADDING, IN_UINT8)
+            value += w01 * _tap(src, base, ix, iy + 1, W, H, in_stride_h, in_stride_w, fill_value,
+                                mask, PADDING, IN_UINT8)
+            value += w10 * _tap(src, base, ix + 1, iy, W, H, in_stride_h, in_stride_w, fill_value,
+                                mask, PADDING, IN_UINT8)
+            value += w11 * _tap(src, base, ix + 1, iy + 1, W, H, in_stride_h, in_stride_w,
+                                fill_value, mask, PADDING, IN_UINT8)
         else:
-            value = _tap(
-                src,
-                base,
-                ix,
-                iy,
-                W,
-                H,
-                in_stride_h,
-                in_stride_w,
-                fill_value,
-                mask,
-                PADDING,
-                IN_UINT8,
-            )
-        store_finished(
-            out + out_base + c * out_stride_c,
-            out_offsets,
-            value,
-            mask,
-            mean,
-            std,
-            c,
-            OUT_UINT8,
-            NORMALISE,
-        )
+            value = _tap(src, base, ix, iy, W, H, in_stride_h, in_stride_w, fill_value, mask,
+                         PADDING, IN_UINT8)
+        store_finished(out + out_base + c * out_stride_c, out_offsets, value, mask, mean, std, c,
+                       OUT_UINT8, NORMALISE)
+    # fmt: on
 
 
 def warp_affine_triton(
