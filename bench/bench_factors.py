@@ -26,7 +26,7 @@ from torchvision.transforms import functional as TF
 from fastinv.data import decode_images, list_images
 from fastinv.datasets import DatasetConfig, generate
 from fastinv.factors.candidates import resolve_candidates
-from fastinv.factors.engine import PairEmbedder, class_deltas, cosine
+from fastinv.factors.deltas import PairEmbedder, class_deltas, cosine
 from fastinv.models import load_embedder
 
 MODEL = os.environ.get("FASTINV_BENCH_MODEL", "resnet10t")
