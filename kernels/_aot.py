@@ -48,20 +48,8 @@ def _warp_spec(in_dtype, out_dtype, channels, bilinear, padding):
         "NORMALISE": out_dtype != "uint8",
         "BLOCK": WARP_BLOCK,
     }
-    types = (
-        _POINTER[in_dtype],
-        "*fp32",
-        "*fp32",
-        "*fp32",
-        "*fp32",
-        _POINTER[out_dtype],
-        "i32",
-        "i32",
-        "i32",
-        "i32",
-        "i32",
-        "i32",
-    ) + _STRIDES
+    # src, theta, fill, mean, std, out; H, W, out_h, out_w, M, theta_batch_stride; strides
+    types = (_POINTER[in_dtype], *["*fp32"] * 4, _POINTER[out_dtype], *["i32"] * 6) + _STRIDES
     name = f"warp {in_dtype}->{out_dtype} C={channels} {'bilinear' if bilinear else 'nearest'} {padding}"
     return name, warp_affine_kernel, _signature(warp_affine_kernel, types, constexprs), constexprs
 
@@ -77,19 +65,8 @@ def _appearance_spec(op, in_dtype, out_dtype, channels):
         "NORMALISE": out_dtype != "uint8",
         "BLOCK": APPEARANCE_BLOCK,
     }
-    types = (
-        _POINTER[in_dtype],
-        "*fp32",
-        "*fp32",
-        "*fp32",
-        "*fp32",
-        _POINTER[out_dtype],
-        "i32",
-        "i32",
-        "i32",
-        "i32",
-        "i32",
-    ) + _STRIDES
+    # src, magnitudes, stats, mean, std, out; H, W, M, magnitude and stats strides; strides
+    types = (_POINTER[in_dtype], *["*fp32"] * 4, _POINTER[out_dtype], *["i32"] * 5) + _STRIDES
     name = f"appearance {op} {in_dtype}->{out_dtype} C={channels}"
     fn = adjust_appearance_kernel
     return name, fn, _signature(fn, types, constexprs), constexprs

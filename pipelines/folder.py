@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-log = logging.getLogger(__name__)
+# One list of image file types for sweeps, factor search and every loader backend.
+from fastinv.data.folder import IMAGE_EXTENSIONS
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+log = logging.getLogger(__name__)
 
 
 class CorruptImageError(RuntimeError):
