@@ -34,7 +34,7 @@ from .render import render
 log = logging.getLogger(__name__)
 
 NAME = "factorshapes"
-VERSION = 1
+VERSION = 2
 SPLITS = {"train": 0, "val": 1}
 
 

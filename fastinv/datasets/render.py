@@ -17,6 +17,8 @@ import numpy as np
 
 LUMA = np.array([0.299, 0.587, 0.114])
 CANONICAL_RADIUS = 0.22  # object radius as a fraction of the side at scale 1
+BACKGROUND_HUE = 0.58  # sky blue
+OBJECT_HUE = 0.08  # orange, opposite the background
 
 
 def _box(x, y, half_w, half_h):
@@ -115,10 +117,13 @@ def render(
     coords = (np.arange(size) + 0.5) / size - 0.5
     px, py = np.meshgrid(coords, coords)  # x right, y down, units of the side
 
-    # Background: tinted pink noise, darker and less saturated than objects on average.
-    base_hue = rng.uniform()
-    background_colour = np.array(colorsys.hsv_to_rgb(base_hue, rng.uniform(0.05, 0.3), 1.0))
-    luminance = rng.uniform(0.3, 0.55) + 0.13 * pink_noise(rng, size)
+    # Background: tinted pink noise, darker and less saturated than the object. The palette is
+    # shared by every class and jittered only within the mild ranges of the declared factors (a few
+    # per cent), so that hue, tint and level are not undeclared factors of variation.
+    background_colour = np.array(
+        colorsys.hsv_to_rgb(BACKGROUND_HUE + rng.uniform(-0.02, 0.02), rng.uniform(0.15, 0.2), 1.0)
+    )
+    luminance = rng.uniform(0.41, 0.47) + 0.13 * pink_noise(rng, size)
     image = luminance[..., None] * background_colour
 
     # Object: inverse map of the pixel grid into object units (shift, then un-shear and un-rotate).
@@ -131,8 +136,8 @@ def render(
     distance_px = shape_distance(shape, x / radius, y / radius) * radius * size
     alpha = np.clip(0.5 - distance_px, 0.0, 1.0)[..., None]
 
-    hue = (base_hue + rng.uniform(0.25, 0.75)) % 1.0  # away from the background's hue
-    colour = np.array(colorsys.hsv_to_rgb(hue, rng.uniform(0.6, 0.9), rng.uniform(0.75, 0.95)))
+    hue = (OBJECT_HUE + rng.uniform(-0.02, 0.02)) % 1.0
+    colour = np.array(colorsys.hsv_to_rgb(hue, rng.uniform(0.7, 0.8), rng.uniform(0.82, 0.88)))
     texture = 1.0 + 0.18 * pink_noise(rng, size, exponent=1.3)[..., None]
     image = alpha * colour * texture + (1.0 - alpha) * image
     image = np.clip(image, 0.0, 1.0)

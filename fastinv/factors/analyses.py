@@ -7,8 +7,8 @@
 * specificity (5.7): for sampled class pairs, Spearman and Kendall (tau-b) correlation of the two
   classes' proportion_boosted over candidates, and the overlap of their top-k sets (|A & B| / k);
   against WordNet similarity when the classes are WordNet ids and nltk's corpus is installed.
-* precision at k: on a dataset with declared factors, the share of a class's top-k candidates that
-  probe a declared factor, out of min(k, candidates that do).
+* precision at k: on a dataset with declared factors, the share of a class's top-k transformations
+  (each ranked by its best candidate) that probe a declared factor, out of min(k, those that do).
 """
 
 from __future__ import annotations
@@ -175,7 +175,11 @@ def wordnet_similarity(frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:
 def precision_at_k(
     table: pd.DataFrame, ground_truth: pd.DataFrame, k: int = 3
 ) -> tuple[pd.DataFrame, dict]:
-    """Precision at k of each class's ranking against its declared factors.
+    """Precision at k of each class's ranked transformations against its declared factors.
+
+    A factor is a transformation, not one of its magnitudes: a transformation ranks where its best
+    candidate ranks (``table["rank"]``), and the top k distinct transformations are scored. A class
+    with fewer than k relevant transformations is scored at that depth, so 1.0 stays reachable.
 
     Args:
         ground_truth: the built-in dataset's ``ground_truth.csv`` (class_name, declared, transforms).
@@ -185,18 +189,16 @@ def precision_at_k(
         c: set(" ".join(g["transforms"].astype(str)).split())
         for c, g in declared.groupby("class_name")
     }
-    rows = []
+    rows, unprobed = [], []
     for class_name, group in table.groupby("class_name"):
         wanted = relevant.get(class_name)
         if not wanted:
             continue  # a control class declares nothing: no precision to measure
-        hits = group["transform"].isin(wanted).to_numpy()
-        order = group["rank"].to_numpy().argsort()
+        order = list(dict.fromkeys(group.sort_values("rank")["transform"]))
+        hits = np.array([t in wanted for t in order])
         available = int(hits.sum())
         if available == 0:
-            log.warning(
-                "class %s: no candidate probes its declared factors %s", class_name, sorted(wanted)
-            )
+            unprobed.append(class_name)
             continue
         depth = min(k, available)
         rows.append(
@@ -204,10 +206,10 @@ def precision_at_k(
                 "class_name": class_name,
                 "declared": " ".join(sorted(wanted)),
                 "k": depth,
-                "hits": int(hits[order][:depth].sum()),
-                "precision": float(hits[order][:depth].mean()),
-                "chance": available / len(group),
-                "top": " ".join(group.iloc[order[:depth]]["candidate"]),
+                "hits": int(hits[:depth].sum()),
+                "precision": float(hits[:depth].mean()),
+                "chance": available / len(order),
+                "top": " ".join(order[:depth]),
             }
         )
     frame = pd.DataFrame(rows)
@@ -218,4 +220,5 @@ def precision_at_k(
         "mean_precision": float(frame["precision"].mean()),
         "mean_chance": float(frame["chance"].mean()),
         "classes": len(frame),
+        "classes_not_probed": unprobed,  # no candidate probes their declared factors
     }

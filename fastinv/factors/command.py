@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
+
+from .config import RANK_STATISTICS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +73,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--top-k", type=int, default=5, help="factors per class in alignment and overlap"
     )
     parser.add_argument(
+        "--rank-by",
+        default="proportion_boosted",
+        choices=RANK_STATISTICS,
+        help="statistic that ranks each class's factors: the study's proportion_boosted, or "
+        "mean_gain (mean of max(delta, 0); not fooled by candidates the model ignores)",
+    )
+    parser.add_argument(
         "--specificity-pairs", type=int, default=500, help="class pairs sampled at most"
     )
     parser.add_argument(
@@ -91,4 +101,12 @@ def run(args: argparse.Namespace) -> int:
     with progress_bars() as progress:
         run_dir, page = run_study(config, progress=progress)
     print(f"tables in {run_dir} (factors.csv, analyses.json); report: {page}")
+    precision = json.loads((run_dir / "analyses.json").read_text()).get("precision")
+    if precision:
+        others = ", ".join(f"{k} {v:.2f}" for k, v in precision["by_statistic"].items())
+        print(
+            f"declared factors recovered: precision@{precision['k']} "
+            f"{precision['mean_precision']:.2f} ranked by {precision['rank_by']} "
+            f"(chance {precision['mean_chance']:.2f}; {others})"
+        )
     return 0

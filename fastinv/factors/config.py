@@ -5,6 +5,15 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+# Statistics that can rank a class's candidates (stats.py explains mean_gain).
+RANK_STATISTICS = (
+    "proportion_boosted",
+    "mean_gain",
+    "mean_delta",
+    "mean_positive_delta",
+    "mean_relative_change",
+)
+
 # Fields that change speed, bookkeeping or the analyses drawn from the tables, not the deltas:
 # a rerun into the same folder may change them.
 NOT_SCIENCE = (
@@ -19,6 +28,7 @@ NOT_SCIENCE = (
     "untrained",
     "alignment_samples",
     "top_k",
+    "rank_by",
     "specificity_pairs",
     "imagenet_x",
 )
@@ -37,6 +47,8 @@ class FactorsConfig:
     sweep: a sweep run directory for the alignment analysis; ``"auto"`` runs one (the ``paper``
         preset, ``trained`` = this model vs ``untrained`` = its architecture at random init) on
         ``alignment_samples`` images; ``"none"`` skips alignment.
+    rank_by: the statistic that ranks a class's candidates (``stats.RANK_STATISTICS``); the study
+        uses proportion_boosted, ``mean_gain`` is robust to candidates the model ignores.
     imagenet_x: ``auto`` joins the ``imagenet-x`` package's annotations when it is installed and
         file names match; ``off`` skips it.
     """
@@ -65,6 +77,7 @@ class FactorsConfig:
     untrained: str | None = None
     alignment_samples: int = 200
     top_k: int = 5
+    rank_by: str = "proportion_boosted"
     specificity_pairs: int = 500
     imagenet_x: str = "auto"
 
@@ -76,6 +89,10 @@ class FactorsConfig:
             )
         if self.imagenet_x not in ("auto", "off"):
             raise ValueError(f"imagenet_x {self.imagenet_x!r} unknown; valid: auto, off")
+        if self.rank_by not in RANK_STATISTICS:
+            raise ValueError(
+                f"rank_by {self.rank_by!r} unknown; valid: {', '.join(RANK_STATISTICS)}"
+            )
         if self.split not in ("train", "val"):
             raise ValueError(f"split {self.split!r} unknown; valid: train, val")
         for name in ("pairs", "batch_size", "top_k"):

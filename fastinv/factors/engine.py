@@ -196,7 +196,7 @@ def run_factors(
         ignore_index=True,
     )
     write_parquet(deltas, run.root / "deltas.parquet")
-    table = summarize_deltas(deltas)
+    table = summarize_deltas(deltas, config.rank_by)
     write_parquet(table, run.root / "factors.parquet")
     write_text(table.to_csv(index=False), run.root / "factors.csv")
     return run.root

@@ -19,20 +19,25 @@ import pandas as pd  # noqa: E402
 from fastinv.report.html import STYLE, image_tag, table_html  # noqa: E402
 from fastinv.results import write_text  # noqa: E402
 
+LABELS = {
+    "proportion_boosted": "proportion of pairs made more alike",
+    "mean_gain": "mean of max(delta, 0) over pairs",
+}
 
-def heatmap(table: pd.DataFrame, path: Path) -> Path:
-    """Classes x candidates, colour = proportion_boosted."""
-    grid = table.pivot_table(
-        index="class_name", columns="candidate", values="proportion_boosted", sort=False
-    )
+
+def heatmap(table: pd.DataFrame, path: Path, statistic: str = "proportion_boosted") -> Path:
+    """Classes x candidates, colour = ``statistic`` (a share on [0, 1] or a mean change)."""
+    grid = table.pivot_table(index="class_name", columns="candidate", values=statistic, sort=False)
+    share = statistic == "proportion_boosted"
+    low, high = (0.0, 1.0) if share else (None, None)
     height = 1.2 + 0.28 * len(grid.index)
     fig, ax = plt.subplots(figsize=(min(30, 2 + 0.22 * len(grid.columns)), min(40, height)))
     image = ax.imshow(
-        grid.to_numpy(), aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest"
+        grid.to_numpy(), aspect="auto", cmap="viridis", vmin=low, vmax=high, interpolation="nearest"
     )
     ax.set_xticks(range(len(grid.columns)), grid.columns, rotation=90, fontsize=6)
     ax.set_yticks(range(len(grid.index)), grid.index, fontsize=7)
-    fig.colorbar(image, ax=ax, label="proportion of pairs made more alike")
+    fig.colorbar(image, ax=ax, label=LABELS.get(statistic, statistic))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -79,6 +84,7 @@ def sections(run_dir: Path) -> list[tuple[str, str]]:
         if (run_dir / "analyses.json").exists()
         else {}
     )
+    rank_by = analyses.get("rank_by", "proportion_boosted")
     top = (
         table[table["rank"] <= 5]
         .groupby("class_name")["candidate"]
@@ -88,13 +94,14 @@ def sections(run_dir: Path) -> list[tuple[str, str]]:
     out = [
         (
             "Factors of variation: classes x candidates",
-            "<p class=note>proportion of same-class pairs whose cosine similarity rises when the candidate "
-            "is applied to the second image (METHOD.md section 5)</p>"
-            + image_tag(heatmap(table, folder / "factors_heatmap.png"), "heatmap"),
+            f"<p class=note>{html.escape(rank_by)} of the change in cosine similarity of "
+            "same-class pairs when the candidate is applied to the second image (METHOD.md section "
+            "5); it ranks each class's factors</p>"
+            + image_tag(heatmap(table, folder / "factors_heatmap.png", rank_by), "heatmap"),
         ),
         (
             "Top factors per class",
-            table_html(top.rename(columns={"candidate": "top 5 by proportion_boosted"})),
+            table_html(top.rename(columns={"candidate": f"top 5 by {rank_by}"})),
         ),
     ]
     if "alignment" in analyses:
@@ -125,9 +132,14 @@ def sections(run_dir: Path) -> list[tuple[str, str]]:
         out.append(("Class specificity", f"<ul>{body}</ul>"))
     if "precision" in analyses:
         summary = analyses["precision"]
+        others = ", ".join(
+            f"{stat} {value:.2f}" for stat, value in summary.get("by_statistic", {}).items()
+        )
         note = (
-            f"<p class=note>mean precision at {summary['k']}: {summary['mean_precision']:.2f} "
-            f"(chance {summary['mean_chance']:.2f}) over {summary['classes']} classes with declared factors</p>"
+            f"<p class=note>mean precision at {summary['k']} of the transformations ranked by "
+            f"{summary.get('rank_by', 'proportion_boosted')}: {summary['mean_precision']:.2f} "
+            f"(chance {summary['mean_chance']:.2f}) over {summary['classes']} classes with declared "
+            f"factors. By ranking statistic: {others}.</p>"
         )
         out.append(
             (

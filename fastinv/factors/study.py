@@ -21,9 +21,10 @@ from fastinv.results import write_parquet, write_text
 
 from . import analyses as an
 from . import imagenet_x
-from .config import FactorsConfig
+from .config import RANK_STATISTICS, FactorsConfig
 from .engine import resolve_data, run_factors
 from .report import sections, standalone_page
+from .stats import rank_candidates
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,29 @@ def _imagenet_x(
     )
 
 
+def _known_answers(
+    config: FactorsConfig, table: pd.DataFrame, truth: pd.DataFrame, results: dict, run_dir: Path
+) -> None:
+    """Precision at 3 of the declared factors, under the run's ranking and every other one."""
+    try:
+        rows, results["precision"] = an.precision_at_k(table, truth, k=3)
+    except ValueError as error:  # no candidate probes any declared factor
+        results["precision_skipped"] = f"skipped: {error}"
+        return
+    # The same known answers under every ranking statistic, to compare them on one run.
+    by_statistic = {
+        stat: an.precision_at_k(rank_candidates(table, stat), truth, k=3)[1]["mean_precision"]
+        for stat in RANK_STATISTICS
+    }
+    results["precision"].update(rank_by=config.rank_by, by_statistic=by_statistic)
+    write_parquet(rows, run_dir / "precision.parquet")
+    if results["precision"]["classes_not_probed"]:
+        log.warning(
+            "no candidate probes the declared factors of %s: not scored for precision",
+            ", ".join(results["precision"]["classes_not_probed"]),
+        )
+
+
 def run_study(
     config: FactorsConfig,
     progress: Callable | None = None,
@@ -126,12 +150,11 @@ def run_study(
     """
     run_dir = run_factors(config, progress, module)
     table = pd.read_parquet(run_dir / "factors.parquet")
-    results: dict = {}
+    results: dict = {"rank_by": config.rank_by}
 
     _, truth_path, _, _ = resolve_data(config)
     if truth_path is not None:
-        rows, results["precision"] = an.precision_at_k(table, pd.read_csv(truth_path), k=3)
-        write_parquet(rows, run_dir / "precision.parquet")
+        _known_answers(config, table, pd.read_csv(truth_path), results, run_dir)
     if table["class_name"].nunique() >= 2:
         rows, results["specificity"] = an.specificity(
             table, k=config.top_k, max_pairs=config.specificity_pairs, seed=config.seed

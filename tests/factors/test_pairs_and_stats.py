@@ -11,7 +11,7 @@ from fastinv.data import ImageRecord
 from fastinv.factors import analyses
 from fastinv.factors.candidates import parse_indices, resolve_candidates
 from fastinv.factors.pairs import class_pairs
-from fastinv.factors.stats import summarize_deltas
+from fastinv.factors.stats import rank_candidates, summarize_deltas
 
 
 def _records(n):
@@ -65,7 +65,61 @@ def test_summaries_match_hand_computation():
     assert x["mean_positive_delta"] == pytest.approx(0.15)
     assert x["mean_relative_change"] == pytest.approx((0.2 - 0.2 + 0.8 + 0.0) / 4)
     assert x["proportion_boosted"] == 0.5 and x["boosted"] == 2 and x["pairs"] == 4
+    assert x["mean_gain"] == pytest.approx((0.1 + 0.2) / 4)
+    assert table.loc["y"]["mean_gain"] == pytest.approx(0.05 / 4)
     assert (x["rank"], table.loc["y"]["rank"]) == (1, 2)
+
+
+def test_mean_gain_is_not_fooled_by_a_candidate_the_model_ignores():
+    # 'ignored' moves the embedding by float noise: 3 of 4 deltas are positive by chance.
+    # 'factor' brings half the pairs much closer and pushes the others away.
+    deltas = pd.DataFrame(
+        {
+            "class_name": "a",
+            "label": 0,
+            "candidate": ["ignored"] * 4 + ["factor"] * 4,
+            "transform": ["I"] * 4 + ["F"] * 4,
+            "magnitude_index": 1,
+            "magnitude": 0.5,
+            "delta": [1e-6, 2e-6, -1e-6, 1e-6, 0.3, 0.2, -0.4, -0.3],
+            "cos0": 0.5,
+        }
+    )
+    by_share = summarize_deltas(deltas).set_index("candidate")["rank"]
+    by_gain = summarize_deltas(deltas, rank_by="mean_gain").set_index("candidate")["rank"]
+    assert (by_share["ignored"], by_gain["factor"]) == (1, 1)
+    assert rank_candidates(summarize_deltas(deltas), "mean_gain").equals(
+        summarize_deltas(deltas, rank_by="mean_gain")
+    )
+    with pytest.raises(ValueError, match="rank statistic 'median' unknown; valid: proportion"):
+        rank_candidates(summarize_deltas(deltas), "median")
+
+
+def test_precision_at_k_scores_transformations_not_magnitudes():
+    # Class 'a' declares position (TranslateX/TranslateY); its ranking puts three TranslateX
+    # magnitudes first, then Rotate, then TranslateY: the top 2 transformations are TranslateX and
+    # Rotate, so precision at 2 (min(3, 2 relevant)) is 1/2. The control class is not scored.
+    order = ["TranslateX", "TranslateX", "TranslateX", "Rotate", "TranslateY", "Color"]
+    table = pd.DataFrame(
+        {
+            "class_name": ["a"] * 6 + ["control"] * 6,
+            "candidate": [f"{t}@{i}" for i, t in enumerate(order)] * 2,
+            "transform": order * 2,
+            "rank": list(range(1, 7)) * 2,
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "class_name": ["a", "a", "a", "control"],
+            "declared": ["True", "True", "False", "False"],
+            "transforms": ["translateX TranslateX", "TranslateY", "Rotate", "Color"],
+        }
+    )
+    rows, summary = analyses.precision_at_k(table, truth, k=3)
+    assert rows.set_index("class_name").loc["a", ["k", "hits", "precision"]].tolist() == [2, 1, 0.5]
+    assert rows.loc[0, "top"] == "TranslateX Rotate"
+    assert rows.loc[0, "chance"] == pytest.approx(2 / 4)  # 2 of 4 distinct transformations
+    assert summary["classes"] == 1 and summary["mean_precision"] == 0.5
 
 
 def _table(rankings: dict[str, list[float]]) -> pd.DataFrame:
