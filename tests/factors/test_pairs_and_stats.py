@@ -45,18 +45,25 @@ def test_candidates_policy_and_indices():
         resolve_candidates("Color", (12,))
 
 
-def test_summaries_match_hand_computation():
-    deltas = pd.DataFrame(
+def _two_candidates(names, delta, cos0) -> pd.DataFrame:
+    """A per-pair delta table of one class: candidates ``names``, four pairs each."""
+    return pd.DataFrame(
         {
             "class_name": "a",
             "label": 0,
-            "candidate": ["x"] * 4 + ["y"] * 4,
-            "transform": ["X"] * 4 + ["Y"] * 4,
+            "candidate": [names[0]] * 4 + [names[1]] * 4,
+            "transform": [names[0].upper()] * 4 + [names[1].upper()] * 4,
             "magnitude_index": 1,
             "magnitude": 0.5,
-            "delta": [0.1, -0.1, 0.2, 0.0, -0.1, -0.2, 0.05, -0.3],
-            "cos0": [0.5, 0.5, 0.25, 0.5] * 2,
+            "delta": delta,
+            "cos0": cos0,
         }
+    )
+
+
+def test_summaries_match_hand_computation():
+    deltas = _two_candidates(
+        ("x", "y"), [0.1, -0.1, 0.2, 0.0, -0.1, -0.2, 0.05, -0.3], [0.5, 0.5, 0.25, 0.5] * 2
     )
     table = summarize_deltas(deltas).set_index("candidate")
     x = table.loc["x"]
@@ -73,17 +80,8 @@ def test_summaries_match_hand_computation():
 def test_mean_gain_is_not_fooled_by_a_candidate_the_model_ignores():
     # 'ignored' moves the embedding by float noise: 3 of 4 deltas are positive by chance.
     # 'factor' brings half the pairs much closer and pushes the others away.
-    deltas = pd.DataFrame(
-        {
-            "class_name": "a",
-            "label": 0,
-            "candidate": ["ignored"] * 4 + ["factor"] * 4,
-            "transform": ["I"] * 4 + ["F"] * 4,
-            "magnitude_index": 1,
-            "magnitude": 0.5,
-            "delta": [1e-6, 2e-6, -1e-6, 1e-6, 0.3, 0.2, -0.4, -0.3],
-            "cos0": 0.5,
-        }
+    deltas = _two_candidates(
+        ("ignored", "factor"), [1e-6, 2e-6, -1e-6, 1e-6, 0.3, 0.2, -0.4, -0.3], 0.5
     )
     by_share = summarize_deltas(deltas).set_index("candidate")["rank"]
     by_gain = summarize_deltas(deltas, rank_by="mean_gain").set_index("candidate")["rank"]
