@@ -89,6 +89,28 @@ def cosine(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)).clamp_min(1e-300)
 
 
+def _families(candidates: list[Candidate]) -> dict[str, list[Candidate]]:
+    families: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        families.setdefault(candidate.transform.name, []).append(candidate)
+    return families
+
+
+def _to_compute(members: list[Candidate]) -> list[Candidate]:
+    """The candidates of one transform that need images: not the identity, one per magnitude, and
+    one in all for a magnitude-less operation (the same image at every index)."""
+    transform = members[0].transform
+    moving = [c for c in members if not transform.is_identity(c.magnitude)]
+    if getattr(transform, "ignores_magnitude", False):
+        return moving[:1]
+    return list({c.magnitude: c for c in moving}.values())
+
+
+def transformed_per_pair(candidates: list[Candidate]) -> int:
+    """How many transformed images :func:`class_deltas` embeds per pair (for progress totals)."""
+    return sum(len(_to_compute(members)) for members in _families(candidates).values())
+
+
 def class_deltas(
     measure: PairEmbedder,
     z1: torch.Tensor,
@@ -103,18 +125,14 @@ def class_deltas(
     P = len(x2)
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     cos0 = cosine(z1, z2).cpu().numpy()
-    families: dict[str, list[Candidate]] = {}
-    for candidate in candidates:
-        families.setdefault(candidate.transform.name, []).append(candidate)
-    for name, members in families.items():
+    for name, members in _families(candidates).items():
         transform = members[0].transform
         moving = [c for c in members if not transform.is_identity(c.magnitude)]
         for c in members:
             if c not in moving:
                 out[c.name] = (cos0, np.ones(P, dtype=np.int8))
         ignores = getattr(transform, "ignores_magnitude", False)
-        # A magnitude-less operation gives the same image at every index: compute it once.
-        computed = moving[:1] if ignores else list({c.magnitude: c for c in moving}.values())
+        computed = _to_compute(members)
         if not computed:
             continue
         signs = (

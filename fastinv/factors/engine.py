@@ -34,7 +34,7 @@ from fastinv.sweep.measure import resolve_device
 
 from .candidates import Candidate, parse_indices, resolve_candidates
 from .config import FactorsConfig
-from .deltas import PairEmbedder, Progress, class_deltas, cosine
+from .deltas import PairEmbedder, Progress, class_deltas, cosine, transformed_per_pair
 from .pairs import class_pairs
 from .stats import summarize_deltas
 
@@ -172,8 +172,8 @@ def run_factors(
             else load_embedder(spec, seed=config.seed)
         )
         measure = PairEmbedder(embedder, device, config.batch_size, config.kernel_backend)
-        computed = sum(1 for c in candidates if not c.transform.is_identity(c.magnitude))
-        total = int(pairs["class_name"].isin(todo).sum()) * (computed + 2)
+        per_pair = transformed_per_pair(candidates) + 2  # and the two originals
+        total = int(pairs["class_name"].isin(todo).sum()) * per_pair
         tick = progress(total, 0) if progress else None
         by_id = {r.sample_id: r for r in records}
         for class_name in todo:

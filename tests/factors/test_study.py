@@ -11,6 +11,7 @@ from factor_models import PooledPixels, ShapeBlind, load_split, train_without_au
 
 from fastinv.datasets import DatasetConfig, generate
 from fastinv.factors.config import FactorsConfig
+from fastinv.factors.engine import run_factors
 from fastinv.factors.study import run_study
 
 # Candidates that probe every declared factor of the built-in dataset, plus distractors
@@ -159,3 +160,26 @@ def test_an_interrupted_run_keeps_finished_classes(factor_dataset, tmp_path):
     run_dir, _ = run_study(config, module=PooledPixels())
     deltas = pd.read_parquet(run_dir / "deltas.parquet")
     assert set(deltas["class_name"]) == {"fading_star", "dimming_ring"}
+
+
+def test_progress_counts_every_embedded_image_once(factor_dataset, tmp_path):
+    # Identities (rescale@0, Rotate@0) reuse the originals' embeddings and magnitude-less
+    # operations (Equalize, Invert) are embedded once for all their indices: the bar's total
+    # must count exactly what is embedded, so that it ends full.
+    config = _config(
+        factor_dataset,
+        tmp_path / "run",
+        candidates="rescale,Equalize,Invert,Rotate",
+        magnitude_indices="0,3,6",
+        classes="fading_star,dimming_ring",
+        sweep="none",
+    )
+    bars = []
+
+    def progress(total, initial):
+        bars.append({"total": total, "done": initial})
+        return lambda count: bars[-1].update(done=bars[-1]["done"] + count)
+
+    run_factors(config, progress, PooledPixels())
+    # per pair: 2 originals + rescale@3, rescale@6 + Equalize + Invert + Rotate@3, Rotate@6
+    assert bars == [{"total": 2 * 8 * 8, "done": 2 * 8 * 8}]
