@@ -28,6 +28,9 @@ LABELS = {
 def heatmap(table: pd.DataFrame, path: Path, statistic: str = "proportion_boosted") -> Path:
     """Classes x candidates, colour = ``statistic`` (a share on [0, 1] or a mean change)."""
     grid = table.pivot_table(index="class_name", columns="candidate", values=statistic, sort=False)
+    # Columns grouped by transformation, magnitudes in grid order, whatever the rankings say.
+    order = table.drop_duplicates("candidate").sort_values(["transform", "magnitude_index"])
+    grid = grid[list(order["candidate"])]
     share = statistic == "proportion_boosted"
     low, high = (0.0, 1.0) if share else (None, None)
     height = 1.2 + 0.28 * len(grid.index)
