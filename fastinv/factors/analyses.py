@@ -14,15 +14,12 @@
 from __future__ import annotations
 
 import itertools
-import logging
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .autoaugment import invariance_transforms
-
-log = logging.getLogger(__name__)
 
 ALIGNMENT_INDICES = tuple(range(3, 8))
 
