@@ -61,7 +61,7 @@ def save_untrained(config: DemoConfig, classes: list[str], path: Path) -> Path:
     import timm
 
     from fastinv.train.checkpoint import save_atomic
-    from fastinv.train.loop import normalisation
+    from fastinv.train.recipe import normalisation
 
     torch.manual_seed(config.seed)
     model = timm.create_model(

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from fastinv.train import TrainConfig
-from fastinv.train.loop import build_optimizer, lr_factor
+from fastinv.train.recipe import build_optimizer, lr_factor
 
 
 def test_cosine_and_warmup():
