@@ -10,12 +10,14 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-# One list of image file types for sweeps, factor search and every loader backend.
-from fastinv.data.folder import IMAGE_EXTENSIONS
+# One list of image file types and one rule for class folders (sorted names, hidden ones skipped)
+# for sweeps, factor search and every loader backend.
+from fastinv.data.folder import IMAGE_EXTENSIONS, class_folders, images_in
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +45,22 @@ def scan_folder(root: str, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> Im
     root = os.fspath(root)
     if not os.path.isdir(root):
         raise FileNotFoundError(f"image folder {root!r} does not exist or is not a directory")
-    classes = sorted(entry.name for entry in os.scandir(root) if entry.is_dir())
+    folders = class_folders(Path(root))
+    classes = [folder.name for folder in folders]
     if not classes:
         raise ValueError(
             f"image folder {root!r} has no class sub-folders (expected ROOT/CLASS/IMAGE)"
         )
     files, labels, empty = [], [], []
-    for label, name in enumerate(classes):
-        found = []
-        for directory, _, names in os.walk(os.path.join(root, name), followlinks=True):
-            found += [os.path.join(directory, n) for n in names if n.lower().endswith(extensions)]
+    for label, folder in enumerate(folders):
+        found = [str(p) for p in images_in(folder) if p.suffix.lower() in extensions]
         if not found:
-            empty.append(name)
-        files += sorted(found)
+            empty.append(folder.name)
+        files += found
         labels += [label] * len(found)
     if empty:
-        # An empty class would still take an index, so labels would be off for a model
-        # trained on a folder where that class exists: refuse rather than guess.
+        # A class without images cannot be trained or validated on; a loader that silently
+        # carried it would report accuracy over fewer classes than the model has. Refuse.
         raise ValueError(
             f"class folders with no images ({', '.join(extensions)}) in {root!r}: {empty}; "
             "add images or remove the folders"

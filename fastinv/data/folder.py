@@ -46,6 +46,24 @@ def _is_image(path: Path) -> bool:
     )
 
 
+def class_folders(root: Path) -> list[Path]:
+    """The class sub-folders of an ImageNet-layout ``root``, sorted by name: a class's label is its
+    position here, for sweeps, factor search and every loader alike. Hidden folders are no class."""
+    return sorted(
+        (p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
+
+
+def images_in(folder: Path) -> list[Path]:
+    """The image files anywhere below ``folder`` (linked folders followed), sorted by path; hidden
+    files (such as macOS ``._x.jpg`` resource forks) are skipped."""
+    found = []
+    for directory, _, names in os.walk(folder, followlinks=True):
+        found += [Path(directory, n) for n in names if _is_image(Path(directory, n))]
+    return sorted(found, key=lambda p: p.as_posix())
+
+
 def list_images(root: str | os.PathLike) -> tuple[list[ImageRecord], list[str]]:
     """All images under ``root`` in a deterministic order, and the class names.
 
@@ -58,12 +76,12 @@ def list_images(root: str | os.PathLike) -> tuple[list[ImageRecord], list[str]]:
         raise FileNotFoundError(f"data folder {str(root)!r} does not exist")
     if not root.is_dir():
         raise FileNotFoundError(f"data path {str(root)!r} is not a folder")
-    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    class_dirs = class_folders(root)
     records: list[ImageRecord] = []
     if class_dirs:
         classes = [p.name for p in class_dirs]
         for label, class_dir in enumerate(class_dirs):
-            files = sorted(p for p in class_dir.rglob("*") if _is_image(p))
+            files = images_in(class_dir)
             if not files:
                 log.warning("class folder %s holds no images", class_dir)
             records += [

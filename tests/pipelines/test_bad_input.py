@@ -7,11 +7,12 @@ import sys
 import numpy as np
 import pytest
 import torch
-from fastinv.pipelines import CorruptImageError, make_loader
+from fastinv.pipelines import CorruptImageError, make_loader, scan_folder
 from PIL import Image
 from pipeline_images import class_image, dominant_channel, write_folder
 
 from fastinv.cli import main as cli_main
+from fastinv.data import list_images
 
 HAVE_DALI = HAVE_FFCV = True
 try:
@@ -166,6 +167,27 @@ def test_empty_class_folder_and_class_mismatch(tmp_path):
         make_loader(tmp_path / "val", train=False, classes=train.classes)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         make_loader(tmp_path / "nowhere")
+
+
+def test_sweeps_and_loaders_see_the_same_classes_and_files(tmp_path):
+    # One rule for both: sorted class names, hidden folders and hidden files (macOS resource forks,
+    # which no decoder reads) skipped, linked folders followed.
+    root = tmp_path / "data"
+    write_folder(root, per_class=2, classes=3)
+    (root / ".ipynb_checkpoints").mkdir()
+    Image.new("RGB", (8, 8)).save(root / ".ipynb_checkpoints" / "x.jpg")
+    (root / "class_0" / "._resource_fork.jpg").write_bytes(b"not an image")
+    extra = tmp_path / "elsewhere"
+    extra.mkdir()
+    Image.new("RGB", (8, 8)).save(extra / "linked.jpg")
+    (root / "class_1" / "more").symlink_to(extra, target_is_directory=True)
+
+    folder = scan_folder(root)
+    records, classes = list_images(root)
+    assert folder.classes == classes == ["class_0", "class_1", "class_2"]
+    assert folder.files == [str(r.path) for r in records]
+    assert folder.labels.tolist() == [r.label for r in records] == [0, 0, 1, 1, 1, 2, 2]
+    assert any(f.endswith("more/linked.jpg") for f in folder.files)
 
 
 @needs_ffcv
