@@ -47,6 +47,23 @@ def heatmap(table: pd.DataFrame, path: Path, statistic: str = "proportion_booste
     return path
 
 
+def precision_plot(summary: dict, path: Path) -> Path:
+    """Precision at k of the declared factors under each ranking statistic, with chance."""
+    stats = summary["by_statistic"]
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    colours = ["tab:blue" if s == summary["rank_by"] else "tab:grey" for s in stats]
+    ax.barh(list(stats), list(stats.values()), color=colours)
+    ax.axvline(summary["mean_chance"], color="black", linestyle="--", label="random ranking")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel(f"mean precision at {summary['k']} ({summary['classes']} classes)")
+    ax.invert_yaxis()
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def alignment_plot(summary: dict, path: Path) -> Path:
     """Share of top-k factors whose invariance grew with training, against all candidates."""
     fig, ax = plt.subplots(figsize=(4.5, 3.2))
@@ -147,7 +164,9 @@ def sections(run_dir: Path) -> list[tuple[str, str]]:
         out.append(
             (
                 "Known answers: declared factors recovered",
-                note + table_html(pd.read_parquet(run_dir / "precision.parquet")),
+                note
+                + image_tag(precision_plot(summary, folder / "factors_precision.png"), "precision")
+                + table_html(pd.read_parquet(run_dir / "precision.parquet")),
             )
         )
     if (run_dir / "imagenet_x.parquet").exists():
@@ -176,4 +195,4 @@ def standalone_page(run_dir: Path, blocks: list[tuple[str, str]]) -> Path:
     return write_text(page, Path(run_dir) / "report" / "index.html")
 
 
-__all__ = ["alignment_plot", "heatmap", "sections", "standalone_page"]
+__all__ = ["alignment_plot", "heatmap", "precision_plot", "sections", "standalone_page"]

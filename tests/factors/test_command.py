@@ -37,6 +37,7 @@ def test_factors_command_writes_tables_report_and_known_answers(factor_dataset, 
     assert results["alignment"]["trained"] == "trained"
     page = (out / "sweep" / "report" / "index.html").read_text()
     assert "Factors of variation" in page and "Known answers" in page
+    assert (out / "report" / "factors_precision.png").is_file()
 
 
 def test_factors_command_names_bad_choices(factor_dataset, tmp_path, capsys):
