@@ -54,3 +54,25 @@ def test_known_answers_are_skipped_with_a_reason_when_no_candidate_probes_them(
     results = json.loads((out / "analyses.json").read_text())
     assert "precision" not in results
     assert "no class has declared factors that the candidates probe" in results["precision_skipped"]
+
+
+def test_factors_command_defaults_to_the_built_in_dataset(factor_dataset, tmp_path, monkeypatch):
+    # Without --data the built-in dataset is used (here the small one of the fixture instead of
+    # generating the 64-px default), at its own image size, with its ground truth.
+    import fastinv.datasets
+
+    monkeypatch.setattr(fastinv.datasets, "builtin_dataset", lambda: factor_dataset)
+    out = tmp_path / "run"
+    args = [
+        "factors", "--model", "resnet10t", "--out", str(out), "--candidates", "Rotate",
+        "--magnitude-indices", "3", "--pairs", "2", "--pairing", "random", "--max-classes", "3",
+        "--device", "cpu", "--workers", "1", "--sweep", "none", "--imagenet-x", "off",
+    ]  # fmt: skip
+    assert main(args) == 0
+    pairs = pd.read_parquet(out / "pairs.parquet")
+    assert (
+        pairs["image_1"].str.startswith(("blurry_crescent/", "dimming_ring/", "fading_star/")).all()
+    )
+    assert json.loads((out / "analyses.json").read_text())["precision_skipped"].startswith(
+        "skipped"
+    )
