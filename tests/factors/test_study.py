@@ -101,6 +101,7 @@ def test_known_factors_are_recovered(trained_without_augmentation, tmp_path):
 
     precision = pd.read_parquet(run_dir / "precision.parquet")
     print(f"val accuracy {accuracy:.3f}; precision at 3 by statistic {results['by_statistic']}")
+    print(precision[["class_name", "precision", "top"]].to_string())
     null = _null_precision(precision)
     # The threshold must sit far in the tail of random rankings (a pipeline that mixed up pairs,
     # signs or candidates lands there) and below the measured recovery.
