@@ -149,57 +149,34 @@ _AUTOAUGMENT_REF = (
 RESCALE_GRID = (1.0, 0.85, 0.70, 0.55, 0.40, 0.25, 1.625, 2.25, 2.875, 3.5)
 
 
+def _autoaugment(name, family, parameter, unit, grid, valid, signed=True, **fields):
+    """A transform with AutoAugment's grid: index 0 and 9 are its minimum and maximum."""
+    return AutoAugmentTransform(
+        name, family, parameter, unit, grid[0], grid[-1], valid, grid, _AUTOAUGMENT_REF,
+        signed=signed, **fields,
+    )  # fmt: skip
+
+
 def _geometric(name, parameter, unit, grid, inverse_map, valid, signed=True, fill=GREY_FILL):
-    return AutoAugmentTransform(
-        name,
-        GEOMETRIC,
-        parameter,
-        unit,
-        grid[0],
-        grid[-1],
-        valid,
-        grid,
-        _AUTOAUGMENT_REF,
-        signed=signed,
-        inverse_map=inverse_map,
-        fill=fill,
+    return _autoaugment(
+        name, GEOMETRIC, parameter, unit, grid, valid, signed, inverse_map=inverse_map, fill=fill
     )
 
 
-def _appearance(name, parameter, unit, grid, op, valid, op_magnitude, signed=True, **kw):
-    return AutoAugmentTransform(
-        name,
-        APPEARANCE,
-        parameter,
-        unit,
-        grid[0],
-        grid[-1],
-        valid,
-        grid,
-        _AUTOAUGMENT_REF,
-        op=op,
-        signed=signed,
-        op_magnitude=op_magnitude,
-        **kw,
-    )
+def _appearance(name, parameter, unit, grid, op, valid, op_magnitude, signed=True, **fields):
+    return _autoaugment(
+        name, APPEARANCE, parameter, unit, grid, valid, signed,
+        op=op, op_magnitude=op_magnitude, **fields,
+    )  # fmt: skip
 
 
 def _constant(name, op):
-    return AutoAugmentTransform(
-        name,
-        APPEARANCE,
-        "none",
-        "ignored",
-        0.0,
-        0.0,
-        (0.0, 9.0),
-        (0.0,) * 10,
-        _AUTOAUGMENT_REF,
-        op=op,
-        exact_identity=False,
-        ignores_magnitude=True,
+    """A magnitude-less operation: every grid index is the same image."""
+    return _autoaugment(
+        name, APPEARANCE, "none", "ignored", (0.0,) * 10, (0.0, 9.0), signed=False,
+        op=op, exact_identity=False, ignores_magnitude=True,
         op_magnitude=lambda value: np.zeros_like(value),
-    )
+    )  # fmt: skip
 
 
 _ENHANCE_GRID = _linspace(0.0, 0.9)

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
+import pytest
 from PIL import Image
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` is installed (a broken install is not hidden: its tests then fail)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a missing parent package ('nvidia')
+        return False
+
+
+# The optional loader backends: tests of one skip, naming the package, where it is not installed.
+HAVE_DALI = _installed("nvidia.dali")
+HAVE_FFCV = _installed("ffcv")
+needs_dali = pytest.mark.skipif(not HAVE_DALI, reason="nvidia-dali not installed")
+needs_ffcv = pytest.mark.skipif(not HAVE_FFCV, reason="ffcv not installed")
 
 # Class k has dominant channel k, so the label is readable from any crop, even zero-padded.
 CLASS_COLOURS = np.array([[220, 40, 40], [40, 220, 40], [40, 40, 220]], dtype=np.float64)

@@ -9,22 +9,10 @@ import pytest
 import torch
 from fastinv.pipelines import CorruptImageError, make_loader, scan_folder
 from PIL import Image
-from pipeline_images import class_image, dominant_channel, write_folder
+from pipeline_images import class_image, dominant_channel, needs_dali, needs_ffcv, write_folder
 
 from fastinv.cli import main as cli_main
 from fastinv.data import list_images
-
-HAVE_DALI = HAVE_FFCV = True
-try:
-    import nvidia.dali  # noqa: F401
-except ImportError:
-    HAVE_DALI = False
-try:
-    import ffcv  # noqa: F401
-except ImportError:
-    HAVE_FFCV = False
-needs_dali = pytest.mark.skipif(not HAVE_DALI, reason="nvidia-dali not installed")
-needs_ffcv = pytest.mark.skipif(not HAVE_FFCV, reason="ffcv not installed")
 
 
 @pytest.fixture(scope="module")

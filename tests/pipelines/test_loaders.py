@@ -7,26 +7,13 @@ import numpy as np
 import pytest
 import torch
 from fastinv.pipelines import AUGMENTATIONS, IMAGENET_MEAN, IMAGENET_STD, make_loader
-from pipeline_images import dominant_channel, write_folder
-
-HAVE_DALI = True
-HAVE_FFCV = True
-try:
-    import nvidia.dali  # noqa: F401
-except ImportError:
-    HAVE_DALI = False
-try:
-    import ffcv  # noqa: F401
-except ImportError:
-    HAVE_FFCV = False
+from pipeline_images import HAVE_FFCV, dominant_channel, needs_dali, needs_ffcv, write_folder
 
 SIZE = 32
 BACKENDS = [
     "torchvision",
-    pytest.param(
-        "dali", marks=pytest.mark.skipif(not HAVE_DALI, reason="nvidia-dali not installed")
-    ),
-    pytest.param("ffcv", marks=pytest.mark.skipif(not HAVE_FFCV, reason="ffcv not installed")),
+    pytest.param("dali", marks=needs_dali),
+    pytest.param("ffcv", marks=needs_ffcv),
 ]
 
 
