@@ -29,6 +29,23 @@ def check_launchable(images: torch.Tensor) -> None:
 
 
 @triton.jit
+def output_tile(M, height, width, BLOCK: tl.constexpr):
+    """This program's (image, magnitude) pair = b * M + m, and its BLOCK output pixels (mask, row,
+    column).
+
+    Grid: axis 0 tiles the output pixels, axis 1 runs over the B * M (image, magnitude) pairs.
+    """
+    pair = tl.program_id(1)  # b * M + m
+    b = pair // M
+    m = pair - b * M
+    pixel = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = pixel < height * width
+    y = pixel // width
+    x = pixel - y * width
+    return pair, b, m, mask, y, x
+
+
+@triton.jit
 def round_half_even(x):
     """Round to the nearest integer, ties to even, as ``torch.round`` (portable across backends)."""
     rounded = tl.floor(x + 0.5)

@@ -17,7 +17,7 @@ import triton
 import triton.language as tl
 
 from ._layout import check_images, check_magnitudes, check_out_dtype, empty_output, normalisation
-from ._triton import check_launchable, round_half_even, store_finished, to_unit
+from ._triton import check_launchable, output_tile, round_half_even, store_finished, to_unit
 from .appearance_ops import STATS_COLUMNS, resolve_op
 
 BLOCK = 256
@@ -157,13 +157,7 @@ def adjust_appearance_kernel(
     NORMALISE: tl.constexpr,
     BLOCK: tl.constexpr,
 ):
-    pair = tl.program_id(1)  # b * M + m
-    b = pair // M
-    m = pair - b * M
-    pixel = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = pixel < H * W
-    y = pixel // W
-    x = pixel - y * W
+    pair, b, m, mask, y, x = output_tile(M, H, W, BLOCK)
     magnitude = tl.load(magnitudes + b * magnitude_batch_stride + m)
     grey_mean = tl.load(stats + b * stats_stride) if NEEDS_STATS else 0.0
 

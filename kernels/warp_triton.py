@@ -27,7 +27,7 @@ from ._layout import (
     empty_output,
     normalisation,
 )
-from ._triton import check_launchable, round_half_even, store_finished, to_unit
+from ._triton import check_launchable, output_tile, round_half_even, store_finished, to_unit
 
 PADDING_CODES = {"zeros": 0, "constant": 1, "border": 2, "reflection": 3}
 INTERPOLATIONS = ("bilinear", "nearest")
@@ -104,13 +104,7 @@ def warp_affine_kernel(
     NORMALISE: tl.constexpr,
     BLOCK: tl.constexpr,
 ):
-    pair = tl.program_id(1)  # b * M + m
-    b = pair // M
-    m = pair - b * M
-    pixel = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = pixel < out_h * out_w
-    y_out = pixel // out_w
-    x_out = pixel - y_out * out_w
+    pair, b, m, mask, y_out, x_out = output_tile(M, out_h, out_w, BLOCK)
 
     row = theta + b * theta_batch_stride + m * 6
     xf = x_out.to(tl.float32)
