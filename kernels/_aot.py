@@ -38,14 +38,22 @@ def _signature(fn, types, constexprs):
     return {n: signature[n] for n in names}
 
 
+def _dtype_flags(in_dtype: str, out_dtype: str) -> dict:
+    """The constexprs every kernel takes from its input and output dtypes (uint8 output is not
+    normalised)."""
+    return {
+        "IN_UINT8": in_dtype == "uint8",
+        "OUT_UINT8": out_dtype == "uint8",
+        "NORMALISE": out_dtype != "uint8",
+    }
+
+
 def _warp_spec(in_dtype, out_dtype, channels, bilinear, padding):
     constexprs = {
         "C": channels,
         "BILINEAR": bilinear,
         "PADDING": PADDING_CODES[padding],
-        "IN_UINT8": in_dtype == "uint8",
-        "OUT_UINT8": out_dtype == "uint8",
-        "NORMALISE": out_dtype != "uint8",
+        **_dtype_flags(in_dtype, out_dtype),
         "BLOCK": WARP_BLOCK,
     }
     # src, theta, fill, mean, std, out; H, W, out_h, out_w, M, theta_batch_stride; strides
@@ -60,9 +68,7 @@ def _appearance_spec(op, in_dtype, out_dtype, channels):
         "C": channels,
         "OP": spec.code,
         "NEEDS_STATS": spec.needs_stats,
-        "IN_UINT8": in_dtype == "uint8",
-        "OUT_UINT8": out_dtype == "uint8",
-        "NORMALISE": out_dtype != "uint8",
+        **_dtype_flags(in_dtype, out_dtype),
         "BLOCK": APPEARANCE_BLOCK,
     }
     # src, magnitudes, stats, mean, std, out; H, W, M, magnitude and stats strides; strides
